@@ -1,0 +1,1 @@
+console.log('aoai-pool: CLI under construction');

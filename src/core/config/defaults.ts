@@ -1,0 +1,35 @@
+import type { CooldownConfig, HealthProbeConfig, TimeoutConfig } from './types';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Audio transcription uploads go up to 25 MB; leave room for multipart overhead. */
+export const DEFAULT_MAX_REQUEST_BODY_MB = 64;
+
+export const DEFAULT_TIMEOUTS: TimeoutConfig = {
+  connectMs: 10_000,
+  // A non-streaming completion sends headers only after the whole generation:
+  // minutes for long outputs (issue 5, "long generations are not cut").
+  headersMs: 600_000,
+  streamHeadersMs: 120_000,
+  idleMs: 120_000,
+};
+
+export const DEFAULT_HEALTH_PROBE: HealthProbeConfig = {
+  intervalSec: 30,
+  // GA data-plane version that has GET /openai/models.
+  apiVersion: '2024-10-21',
+};
+
+export const DEFAULT_COOLDOWN: CooldownConfig = {
+  defaultSec: 10,
+  maxSec: 300,
+};
+
+/** Loopback names the proxy answers to; any other Host is refused (DNS rebinding). */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
+/** `AOAI_POOL_KEY_<NAME>`: upper-cased, non-alphanumerics as `_`. */
+export function defaultApiKeyEnv(backendName: string): string {
+  return `AOAI_POOL_KEY_${backendName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}

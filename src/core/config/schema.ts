@@ -1,0 +1,192 @@
+/**
+ * The JSON schema of the config model. It is the single source for the CLI
+ * file's validation (through ajv), `schema/aoai-pool.schema.json` (editor
+ * completion for `aoai-pool.json`) and the extension's `contributes.configuration`.
+ *
+ * `x-expect` is our own annotation: the phrase that completes
+ * "<path>: must be ..." when a value is wrong, so every error reads as a fix.
+ */
+import { DEFAULT_COOLDOWN, DEFAULT_HEALTH_PROBE, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_TIMEOUTS } from './defaults';
+
+/** Azure deployment names: letters, digits, `.`, `_`, `-`; up to 64 characters. */
+export const DEPLOYMENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+/** Backend names become env var suffixes, tree labels and APIM names. */
+export const BACKEND_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+const ms = (min: number, max: number, def: number, what: string) => ({
+  type: 'integer',
+  minimum: min,
+  maximum: max,
+  default: def,
+  markdownDescription: what,
+  'x-expect': `an integer number of milliseconds ${min}-${max}`,
+});
+
+export const backendSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'endpoint'],
+  properties: {
+    name: {
+      type: 'string',
+      pattern: BACKEND_NAME_PATTERN,
+      markdownDescription: 'Unique name of this backend, e.g. `eastus`. Letters, digits, `.`, `_`, `-`.',
+      'x-expect': 'a name of 1-64 letters, digits, ".", "_" or "-" starting with a letter or digit',
+    },
+    endpoint: {
+      type: 'string',
+      markdownDescription: 'Resource endpoint, e.g. `https://my-resource.openai.azure.com`. Must be https (plain http only for loopback simulators).',
+      'x-expect': 'an https URL such as "https://my-resource.openai.azure.com"',
+    },
+    priority: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 1,
+      markdownDescription: 'Priority group: lower numbers are preferred. Lower-priority groups take traffic only when every backend of the better groups is cooling down or unhealthy.',
+      'x-expect': 'an integer 1-100 (lower = preferred)',
+    },
+    weight: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      markdownDescription: 'Share of traffic inside its priority group. Leave out for an equal share.',
+      'x-expect': 'an integer 1-100',
+    },
+    auth: {
+      type: 'string',
+      enum: ['apiKey', 'entra'],
+      default: 'apiKey',
+      enumDescriptions: [
+        'API key: kept in VS Code SecretStorage (extension) or an environment variable (CLI), never in this file.',
+        'Microsoft Entra ID token for https://cognitiveservices.azure.com/.default.',
+      ],
+      markdownDescription: 'How the proxy authenticates to this backend.',
+      'x-expect': 'one of "apiKey", "entra"',
+    },
+    apiKeyEnv: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      markdownDescription: 'CLI only: the environment variable holding the API key. Default `AOAI_POOL_KEY_<NAME>`.',
+      'x-expect': 'the NAME of an environment variable (letters, digits, "_"), not the key itself',
+    },
+    deployments: {
+      anyOf: [
+        {
+          type: 'object',
+          additionalProperties: { type: 'string', pattern: DEPLOYMENT_NAME_PATTERN },
+          propertyNames: { pattern: DEPLOYMENT_NAME_PATTERN },
+        },
+        { type: 'array', items: { type: 'string', pattern: DEPLOYMENT_NAME_PATTERN }, uniqueItems: true },
+      ],
+      markdownDescription: 'Model aliases this backend serves: a map `{"alias": "deployment-name"}` or a list of deployment names. Leave out to serve any deployment name as it is.',
+      'x-expect': 'a map {"alias": "deployment"} or a list ["deployment", ...] of Azure deployment names (letters, digits, ".", "_", "-")',
+    },
+    enabled: {
+      type: 'boolean',
+      default: true,
+      markdownDescription: 'Set to `false` to keep a backend configured but take no traffic.',
+      'x-expect': 'true or false',
+    },
+    resourceId: {
+      type: 'string',
+      pattern: '^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.CognitiveServices/accounts/[^/]+$',
+      markdownDescription: 'APIM generator: ARM resource id of the Azure OpenAI account, used for role assignments.',
+      'x-expect': 'an ARM id "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.CognitiveServices/accounts/<name>"',
+    },
+    keyVaultSecretUri: {
+      type: 'string',
+      pattern: '^https://[A-Za-z0-9-]+\\.vault\\.azure\\.net/secrets/[A-Za-z0-9-]+(/[A-Za-z0-9]*)?$',
+      markdownDescription: 'APIM generator: Key Vault secret URI holding this backend\'s API key, e.g. `https://my-vault.vault.azure.net/secrets/openai1-key`.',
+      'x-expect': 'a Key Vault secret URI "https://<vault>.vault.azure.net/secrets/<name>"',
+    },
+  },
+} as const;
+
+export const apimSchema = {
+  type: 'object',
+  additionalProperties: false,
+  markdownDescription: 'Options for "Generate APIM Pool". Anything left out becomes a Bicep parameter.',
+  properties: {
+    serviceName: { type: 'string', minLength: 1, maxLength: 50, markdownDescription: 'Name of the existing API Management service.', 'x-expect': 'an APIM service name (1-50 characters)' },
+    apiName: { type: 'string', minLength: 1, maxLength: 80, markdownDescription: 'Name of the API in APIM.', 'x-expect': 'an API name (1-80 characters)' },
+    apiPath: { type: 'string', maxLength: 400, pattern: '^[A-Za-z0-9._~/-]*$', markdownDescription: 'URL suffix of the API, e.g. `openai`.', 'x-expect': 'a URL path such as "openai"' },
+    poolName: { type: 'string', minLength: 1, maxLength: 80, markdownDescription: 'Name of the Pool backend.', 'x-expect': 'a backend name (1-80 characters)' },
+    tokensPerMinute: { type: 'integer', minimum: 1, maximum: 100_000_000, markdownDescription: 'Tokens-per-minute limit per subscription (`azure-openai-token-limit`).', 'x-expect': 'an integer 1-100000000' },
+    tokenMetrics: { type: 'boolean', default: false, markdownDescription: 'Emit token metrics (`azure-openai-emit-token-metric`).', 'x-expect': 'true or false' },
+  },
+} as const;
+
+export const poolConfigSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'AOAI Pool configuration',
+  type: 'object',
+  additionalProperties: false,
+  required: ['backends'],
+  properties: {
+    $schema: { type: 'string' },
+    port: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      default: DEFAULT_PORT,
+      markdownDescription: 'Local port of the proxy. `0` picks a free one.',
+      'x-expect': 'an integer port 0-65535',
+    },
+    host: {
+      type: 'string',
+      default: '127.0.0.1',
+      markdownDescription: 'Address to listen on. Keep `127.0.0.1`: anything else exposes your Azure quota to the network.',
+      'x-expect': 'an IP address such as "127.0.0.1"',
+    },
+    allowedHosts: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: [],
+      markdownDescription: 'Extra `Host` header names accepted besides loopback (only useful with a non-loopback `host`).',
+      'x-expect': 'a list of host names',
+    },
+    backends: { type: 'array', items: backendSchema, markdownDescription: 'The Azure OpenAI resources in the pool.', 'x-expect': 'a list of backends' },
+    maxAttempts: {
+      type: 'integer', minimum: 1, maximum: 10, default: DEFAULT_MAX_ATTEMPTS,
+      markdownDescription: 'Most backends one request tries before giving up.',
+      'x-expect': 'an integer 1-10',
+    },
+    maxRequestBodyMB: {
+      type: 'integer', minimum: 1, maximum: 512, default: DEFAULT_MAX_REQUEST_BODY_MB,
+      markdownDescription: 'Largest request body the proxy buffers for failover; bigger requests get 413.',
+      'x-expect': 'an integer number of megabytes 1-512',
+    },
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        connectMs: ms(100, 120_000, DEFAULT_TIMEOUTS.connectMs, 'Connect timeout per attempt.'),
+        headersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.headersMs, 'Wait for response headers of a non-streaming request (the whole generation happens first).'),
+        streamHeadersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.streamHeadersMs, 'Wait for response headers of a streaming request.'),
+        idleMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.idleMs, 'Longest silence inside a body before the transfer is cut.'),
+      },
+      'x-expect': 'an object {connectMs, headersMs, streamHeadersMs, idleMs}',
+    },
+    healthProbe: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        intervalSec: { type: 'integer', minimum: 0, maximum: 3600, default: DEFAULT_HEALTH_PROBE.intervalSec, markdownDescription: 'Seconds between active probes; `0` turns them off.', 'x-expect': 'an integer number of seconds 0-3600' },
+        apiVersion: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(-preview)?$', default: DEFAULT_HEALTH_PROBE.apiVersion, markdownDescription: 'api-version used by probes.', 'x-expect': 'an api-version such as "2024-10-21"' },
+      },
+      'x-expect': 'an object {intervalSec, apiVersion}',
+    },
+    cooldown: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        defaultSec: { type: 'integer', minimum: 1, maximum: 3600, default: DEFAULT_COOLDOWN.defaultSec, markdownDescription: 'Cooldown after a 429 without throttle headers.', 'x-expect': 'an integer number of seconds 1-3600' },
+        maxSec: { type: 'integer', minimum: 1, maximum: 86_400, default: DEFAULT_COOLDOWN.maxSec, markdownDescription: 'Upper bound for any throttle header.', 'x-expect': 'an integer number of seconds 1-86400' },
+      },
+      'x-expect': 'an object {defaultSec, maxSec}',
+    },
+    logRequests: { type: 'boolean', default: true, markdownDescription: 'Log one line per request.', 'x-expect': 'true or false' },
+    apim: { ...apimSchema, 'x-expect': 'an object {serviceName, apiName, apiPath, poolName, tokensPerMinute, tokenMetrics}' },
+  },
+} as const;

@@ -1,0 +1,132 @@
+/**
+ * The one config model shared by the CLI file, the extension's settings and
+ * the APIM generator. `RawPoolConfig` is what a user writes; `PoolConfig` is
+ * the validated, normalised form with every default filled in.
+ */
+
+export type AuthKind = 'apiKey' | 'entra';
+
+/** How a backend authenticates upstream. Keys themselves never live in config. */
+export const AUTH_KINDS: readonly AuthKind[] = ['apiKey', 'entra'];
+
+/** The Entra scope for Azure OpenAI / Cognitive Services data-plane calls. */
+export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
+export interface RawBackendConfig {
+  name: string;
+  endpoint: string;
+  priority?: number;
+  weight?: number;
+  auth?: AuthKind;
+  apiKeyEnv?: string;
+  deployments?: Record<string, string> | string[];
+  enabled?: boolean;
+  /** APIM only: ARM resource id of the Azure OpenAI account (for role assignments). */
+  resourceId?: string;
+  /** APIM only: Key Vault secret URI holding this backend's api key. */
+  keyVaultSecretUri?: string;
+}
+
+export interface RawApimConfig {
+  serviceName?: string;
+  apiName?: string;
+  apiPath?: string;
+  poolName?: string;
+  tokensPerMinute?: number;
+  tokenMetrics?: boolean;
+}
+
+export interface RawPoolConfig {
+  $schema?: string;
+  port?: number;
+  host?: string;
+  allowedHosts?: string[];
+  backends: RawBackendConfig[];
+  maxAttempts?: number;
+  maxRequestBodyMB?: number;
+  timeouts?: Partial<TimeoutConfig>;
+  healthProbe?: Partial<HealthProbeConfig>;
+  cooldown?: Partial<CooldownConfig>;
+  logRequests?: boolean;
+  apim?: RawApimConfig;
+}
+
+export interface BackendConfig {
+  name: string;
+  /** Origin only, no trailing slash: `https://x.openai.azure.com`. */
+  endpoint: string;
+  priority: number;
+  /** Share inside its priority group; filled in so that a missing weight means an equal share. */
+  weight: number;
+  /** True when the user set `weight` (the APIM generator leaves the rest out). */
+  weightExplicit: boolean;
+  auth: AuthKind;
+  /** CLI only: the environment variable that holds the api key. */
+  apiKeyEnv: string;
+  /** alias -> this backend's deployment name; `undefined` serves any deployment as named. */
+  deployments: Readonly<Record<string, string>> | undefined;
+  enabled: boolean;
+  resourceId: string | undefined;
+  keyVaultSecretUri: string | undefined;
+}
+
+export interface TimeoutConfig {
+  /** TCP + TLS connect. */
+  connectMs: number;
+  /** Until response headers when the request is not streaming: a whole generation happens before them. */
+  headersMs: number;
+  /** Until response headers when the request asks for `stream: true`. */
+  streamHeadersMs: number;
+  /** Longest silence between two body chunks, in either direction. */
+  idleMs: number;
+}
+
+export interface HealthProbeConfig {
+  /** 0 turns active probes off. */
+  intervalSec: number;
+  apiVersion: string;
+}
+
+export interface CooldownConfig {
+  /** Used when a 429 carries no throttle header. */
+  defaultSec: number;
+  /** Any throttle header is clamped to this. */
+  maxSec: number;
+}
+
+export interface ApimConfig {
+  serviceName: string | undefined;
+  apiName: string | undefined;
+  apiPath: string | undefined;
+  poolName: string | undefined;
+  tokensPerMinute: number | undefined;
+  tokenMetrics: boolean;
+}
+
+export interface PoolConfig {
+  port: number;
+  host: string;
+  allowedHosts: readonly string[];
+  backends: readonly BackendConfig[];
+  maxAttempts: number;
+  maxRequestBodyBytes: number;
+  timeouts: TimeoutConfig;
+  healthProbe: HealthProbeConfig;
+  cooldown: CooldownConfig;
+  logRequests: boolean;
+  apim: ApimConfig;
+}
+
+/** One validation problem: where it is (`backends[2].weight`) and what to do. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export type ConfigResult =
+  | { ok: true; config: PoolConfig; warnings: ConfigIssue[] }
+  | { ok: false; errors: ConfigIssue[]; warnings: ConfigIssue[] };
+
+export function formatIssue(issue: ConfigIssue): string {
+  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
