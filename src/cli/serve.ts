@@ -1,0 +1,176 @@
+/**
+ * `aoai-pool serve`: runs the pool from a config file, reloading it when the
+ * file changes (a bad edit is reported and the last good pool keeps serving).
+ * Without a config file it runs the demo: three simulated backends.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE, formatIssue, loadConfigFile, validateConfig, type PoolConfig } from '../core/config';
+import { envCredentialSource, type CredentialSource } from '../core/auth/credentials';
+import type { TokenCredentialLike } from '../core/auth/token';
+import { ProxyServer } from '../core/proxy/server';
+import { isPoolError } from '../core/errors';
+import { startSimulatedBackends, type SimulatedBackend } from '../core/simulator';
+import { stderrLogger } from './log';
+
+export const SERVE_HELP = `Usage: aoai-pool serve [--config FILE] [--port N]
+
+Runs the pool on 127.0.0.1. Without a config file (and no ./aoai-pool.json)
+it runs a demo pool of three simulated backends.
+
+Options:
+  -c, --config FILE   the config file (default: ./aoai-pool.json); reloaded on change
+  -p, --port N        listen on this port instead of the config's (0 = any free port)
+      --demo          run the demo pool even if ./aoai-pool.json exists
+  -v, --verbose       debug logging
+  -h, --help          show this help
+
+Environment:
+  AOAI_POOL_CLIENT_KEY    the key clients must send (default: a new random key, printed)
+  AOAI_POOL_KEY_<NAME>    a backend's API key (or the variable named by its "apiKeyEnv")
+  Entra backends use DefaultAzureCredential (az login, environment, managed identity).`;
+
+export async function runServe(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      demo: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`--port: must be an integer 0-65535 (got ${JSON.stringify(values.port)})`);
+    return 2;
+  }
+  const logger = stderrLogger(values.verbose ?? false);
+  const file = values.config ?? (!values.demo && existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+
+  let config: PoolConfig;
+  let credentials: CredentialSource;
+  let sims: SimulatedBackend[] = [];
+  if (file) {
+    const result = await loadConfigFile(file);
+    for (const w of result.warnings) logger.warn(formatIssue(w));
+    if (!result.ok) {
+      console.error(`${file}: ${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}`);
+      for (const e of result.errors) console.error(`  ${formatIssue(e)}`);
+      return 1;
+    }
+    config = result.config;
+    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? lazyAzureCredential() : undefined);
+  } else {
+    ({ config, credentials, sims } = await demoPool());
+  }
+  if (port !== undefined) config = { ...config, port };
+
+  const fromEnv = process.env.AOAI_POOL_CLIENT_KEY;
+  const clientKey = fromEnv || `aoai-pool-${randomBytes(18).toString('base64url')}`;
+  const proxy = new ProxyServer({ config, clientKey, credentials, logger });
+  try {
+    await proxy.start();
+  } catch (e) {
+    console.error(isPoolError(e) ? e.message : String(e));
+    await Promise.all(sims.map((s) => s.close()));
+    return 1;
+  }
+  console.log(`listening on ${proxy.url}`);
+  printUsage(proxy, clientKey, !fromEnv, sims.length > 0);
+
+  const watcher = file ? watchConfig(file, proxy, port, logger) : undefined;
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  watcher?.close();
+  logger.info('shutting down');
+  await proxy.close();
+  await Promise.all(sims.map((s) => s.close()));
+  return 0;
+}
+
+function printUsage(proxy: ProxyServer, clientKey: string, generated: boolean, demo: boolean): void {
+  const alias = proxy.config.backends.flatMap((b) => Object.keys(b.deployments ?? {}))[0] ?? 'YOUR-DEPLOYMENT';
+  const lines = [
+    demo ? '\nDemo pool: three simulated Azure OpenAI backends (sim-1 and sim-2 at priority 1, sim-3 at priority 2).' : '',
+    `client key: ${clientKey}${generated ? '  (generated; set AOAI_POOL_CLIENT_KEY to keep one)' : ''}`,
+    '',
+    'Try it:',
+    `  curl -s ${proxy.url}/openai/deployments/${alias}/chat/completions?api-version=2024-10-21 \\`,
+    `    -H "api-key: ${clientKey}" -H "content-type: application/json" \\`,
+    `    -d '{"messages":[{"role":"user","content":"Hello"}]}'`,
+    '',
+    `Health: curl -s ${proxy.url}/_pool/health`,
+    `SDKs:  AZURE_OPENAI_ENDPOINT=${proxy.url} AZURE_OPENAI_API_KEY=<client key>`,
+    `       OPENAI_BASE_URL=${proxy.url}/v1 OPENAI_API_KEY=<client key>`,
+    'Stop with Ctrl+C.',
+  ];
+  console.log(lines.filter((l, i) => l !== '' || i > 0).join('\n'));
+}
+
+async function demoPool(): Promise<{ config: PoolConfig; credentials: CredentialSource; sims: SimulatedBackend[] }> {
+  const deployments = ['gpt-4o-mini', 'text-embedding-3-small'];
+  const sims = await startSimulatedBackends([
+    { name: 'sim-1', deployments },
+    { name: 'sim-2', deployments },
+    { name: 'sim-3', deployments },
+  ]);
+  const result = validateConfig({
+    port: 8787,
+    healthProbe: { intervalSec: 15 },
+    backends: sims.map((s, i) => ({ name: s.name, endpoint: s.url, priority: i < 2 ? 1 : 2, deployments })),
+  });
+  if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
+  const keys = new Map(sims.map((s) => [s.name, s.apiKey]));
+  return { config: result.config, sims, credentials: { apiKey: (b) => keys.get(b.name), tokenCredential: () => undefined } };
+}
+
+/** DefaultAzureCredential, built on first use so a pool of api-key backends never loads it. */
+function lazyAzureCredential(): TokenCredentialLike {
+  let inner: Promise<TokenCredentialLike> | undefined;
+  return {
+    async getToken(scopes, options) {
+      inner ??= import('@azure/identity').then((m) => new m.DefaultAzureCredential());
+      return (await inner).getToken(scopes, options);
+    },
+  };
+}
+
+function watchConfig(file: string, proxy: ProxyServer, portOverride: number | undefined, logger: ReturnType<typeof stderrLogger>): FSWatcher | undefined {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = async () => {
+    const result = await loadConfigFile(file);
+    if (!result.ok) {
+      logger.error(`${file} changed but is invalid; the last good pool keeps serving:\n  ${result.errors.map(formatIssue).join('\n  ')}`);
+      proxy.emit('reload', { ok: false, errors: result.errors });
+      return;
+    }
+    for (const w of result.warnings) logger.warn(formatIssue(w));
+    const next = { ...result.config, port: portOverride ?? result.config.port };
+    if (next.port !== proxy.config.port || next.host !== proxy.config.host) {
+      logger.warn('port or host changed: restart aoai-pool to apply them; the rest is applied now');
+    }
+    proxy.reload({ ...next, port: proxy.config.port, host: proxy.config.host });
+    logger.info(`reloaded ${file} (${next.backends.length} backends)`);
+  };
+  try {
+    // Editors save by rename, so watch the file and debounce bursts.
+    return watch(file, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(), 150);
+    });
+  } catch {
+    logger.warn(`cannot watch ${file}; restart to apply changes`);
+    return undefined;
+  }
+}

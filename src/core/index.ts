@@ -1,0 +1,9 @@
+/** The vscode-free core: shared by the extension, the CLI and the generators. */
+export * from './config';
+export { ProxyServer, STAGES, type ProxyServerOptions } from './proxy/server';
+export type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from './balancer/health';
+export type { RequestRecord, PoolEventMap } from './events';
+export { Redactor, silentLogger, type Logger } from './log';
+export { PoolError, isPoolError, type PoolErrorCode } from './errors';
+export { envCredentialSource, type CredentialSource } from './auth/credentials';
+export type { TokenCredentialLike, AccessTokenLike } from './auth/token';

@@ -1,0 +1,40 @@
+/**
+ * The state one request carries through the pipeline. Stages read what the
+ * earlier ones filled in; a stage that answers the request returns `true`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestRecord } from '../events';
+import type { Logger } from '../log';
+import type { PoolRuntime } from './pool';
+import type { Route } from './routes';
+
+export interface ProxySettings {
+  /** The key clients must present; compared in constant time. */
+  clientKey: string;
+  /** The port we listen on, for the Host check. */
+  port: () => number;
+}
+
+export interface ProxyContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly pool: PoolRuntime;
+  readonly settings: ProxySettings;
+  readonly log: Logger;
+  /** Aborted when the client goes away before the response is complete. */
+  readonly abort: AbortController;
+  readonly record: RequestRecord;
+  readonly startedAt: number;
+  route?: Route;
+  body?: Buffer;
+  /** The parsed JSON body, when a stage needed it. */
+  json?: Record<string, unknown>;
+  /** Model alias from the path, the JSON body or the multipart form. */
+  alias?: string;
+  /** How to put the backend's deployment name into the body, if the alias lives there. */
+  rewriteBody?: (deployment: string) => Buffer;
+  /** The request asked for a stream (`"stream": true`): shorter header timeout. */
+  stream: boolean;
+}
+
+export type Stage = (ctx: ProxyContext) => boolean | Promise<boolean>;

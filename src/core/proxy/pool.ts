@@ -1,0 +1,105 @@
+/**
+ * One running pool: a validated config with its backends' health, the
+ * round-robin state and the upstream connections. A config reload builds a new
+ * PoolRuntime (adopting the health of unchanged backends) and requests already
+ * in flight finish on the old one.
+ */
+import { BackendHealth, ANY_DEPLOYMENT, type BackendSnapshot } from '../balancer/health';
+import type { Candidate, RoundRobinState } from '../balancer/pick';
+import type { BackendConfig, PoolConfig } from '../config/types';
+import type { UpstreamAuth } from '../auth/credentials';
+import { Upstreams } from './upstream';
+
+export interface PoolCandidate extends Candidate {
+  backend: BackendConfig;
+  health: BackendHealth;
+  /** This backend's deployment name for the requested alias (`*` when none applies). */
+  deployment: string;
+}
+
+export class PoolRuntime {
+  readonly health = new Map<string, BackendHealth>();
+  readonly upstreams: Upstreams;
+  private readonly rr = new Map<string, RoundRobinState>();
+  /** Every alias some backend serves, sorted; `undefined` when a backend serves any name. */
+  readonly aliases: readonly string[];
+  readonly servesAnyDeployment: boolean;
+
+  constructor(
+    readonly config: PoolConfig,
+    readonly auth: UpstreamAuth,
+    private readonly onState: (s: BackendSnapshot) => void,
+    previous?: PoolRuntime,
+  ) {
+    this.upstreams = new Upstreams(config.timeouts.connectMs);
+    for (const b of config.backends) {
+      const h = new BackendHealth(b);
+      const old = previous?.health.get(b.name);
+      if (old && old.config.endpoint === b.endpoint && old.config.auth === b.auth) h.adopt(old);
+      this.health.set(b.name, h);
+    }
+    this.servesAnyDeployment = config.backends.some((b) => b.enabled && !b.deployments);
+    const aliases = new Set<string>();
+    for (const b of config.backends) if (b.enabled && b.deployments) for (const a of Object.keys(b.deployments)) aliases.add(a);
+    this.aliases = [...aliases].sort();
+    this.refreshCredentials();
+  }
+
+  /** Marks backends whose key is missing so they show as such before any request. */
+  refreshCredentials(): void {
+    for (const h of this.health.values()) {
+      if (h.config.auth !== 'apiKey') continue;
+      const before = h.credential;
+      const has = this.auth.hasApiKey(h.config);
+      h.credential = has ? 'ok' : 'keyMissing';
+      h.credentialReason = has ? undefined : `no API key: set ${h.config.apiKeyEnv} (CLI) or run "AOAI Pool: Set API Key" (VS Code)`;
+      if (before !== h.credential) this.changed(h);
+    }
+  }
+
+  roundRobin(alias: string): RoundRobinState {
+    let s = this.rr.get(alias);
+    if (!s) {
+      s = new Map();
+      this.rr.set(alias, s);
+    }
+    return s;
+  }
+
+  /** Enabled backends that serve `alias` (undefined = any backend, for pass-through). */
+  candidates(alias: string | undefined): { usable: PoolCandidate[]; unusable: { name: string; reason: string }[] } {
+    const usable: PoolCandidate[] = [];
+    const unusable: { name: string; reason: string }[] = [];
+    for (const h of this.health.values()) {
+      const b = h.config;
+      let deployment = ANY_DEPLOYMENT;
+      if (alias !== undefined) {
+        if (b.deployments) {
+          const d = b.deployments[alias];
+          if (d === undefined) continue;
+          deployment = d;
+        } else {
+          deployment = alias;
+        }
+      }
+      if (!b.enabled) {
+        unusable.push({ name: b.name, reason: 'disabled' });
+        continue;
+      }
+      if (h.credential !== 'ok') {
+        unusable.push({ name: b.name, reason: h.credentialReason ?? h.credential });
+        continue;
+      }
+      usable.push({ name: b.name, priority: b.priority, weight: b.weight, availableAt: h.availableAt(deployment), backend: b, health: h, deployment });
+    }
+    return { usable, unusable };
+  }
+
+  changed(h: BackendHealth): void {
+    this.onState(h.snapshot(Date.now()));
+  }
+
+  snapshots(now = Date.now()): BackendSnapshot[] {
+    return [...this.health.values()].map((h) => h.snapshot(now));
+  }
+}

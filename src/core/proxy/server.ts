@@ -1,0 +1,228 @@
+/**
+ * The balancing proxy: a node:http server on loopback running each request
+ * through the stages below, in this order. A stage that answers the request
+ * returns true and the rest are skipped.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { PoolConfig } from '../config/types';
+import { isPoolError, PoolError } from '../errors';
+import { TypedEmitter, type PoolEventMap, type RequestRecord } from '../events';
+import { silentLogger, Redactor, maskingLogger, type Logger } from '../log';
+import { UpstreamAuth, type CredentialSource } from '../auth/credentials';
+import type { BackendSnapshot } from '../balancer/health';
+import { PoolRuntime } from './pool';
+import { HealthProber } from './probe';
+import { sendError } from './http';
+import type { ProxyContext, Stage } from './context';
+import { guardBrowser, guardHost } from './stages/guard';
+import { authenticateClient } from './stages/clientAuth';
+import { resolveRoute, serveHealth, serveModels } from './stages/route';
+import { readBody } from './stages/body';
+import { resolveModel } from './stages/model';
+import { forward } from './stages/forward';
+
+/** The pipeline, in its fixed order. */
+export const STAGES: readonly (readonly [string, Stage])[] = [
+  ['guardHost', guardHost],
+  ['guardBrowser', guardBrowser],
+  ['resolveRoute', resolveRoute],
+  ['serveHealth', serveHealth],
+  ['authenticateClient', authenticateClient],
+  ['serveModels', serveModels],
+  ['readBody', readBody],
+  ['resolveModel', resolveModel],
+  ['forward', forward],
+];
+
+export interface ProxyServerOptions {
+  config: PoolConfig;
+  clientKey: string;
+  credentials: CredentialSource;
+  logger?: Logger;
+  /** Shared with the shell so secrets it knows are masked here too. */
+  redactor?: Redactor;
+}
+
+export class ProxyServer extends TypedEmitter<PoolEventMap> {
+  private pool: PoolRuntime;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly auth: UpstreamAuth;
+  private readonly prober: HealthProber;
+  readonly redactor: Redactor;
+  readonly log: Logger;
+  private clientKey: string;
+  private boundPort = 0;
+
+  constructor(options: ProxyServerOptions) {
+    super();
+    this.redactor = options.redactor ?? new Redactor();
+    this.redactor.add(options.clientKey);
+    this.clientKey = options.clientKey;
+    this.log = maskingLogger(options.logger ?? silentLogger, this.redactor);
+    this.auth = new UpstreamAuth(options.credentials, this.redactor);
+    this.pool = new PoolRuntime(options.config, this.auth, (s) => this.emitState(s));
+    this.prober = new HealthProber(() => this.pool, this.log);
+  }
+
+  get config(): PoolConfig {
+    return this.pool.config;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const host = this.pool.config.host.includes(':') ? `[${this.pool.config.host}]` : this.pool.config.host;
+    return `http://${host}:${this.boundPort}`;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  snapshots(): BackendSnapshot[] {
+    return this.pool.snapshots();
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer({ requireHostHeader: true, maxHeaderSize: 32 * 1024 }, (req, res) => void this.handle(req, res));
+    // Slow-header senders are cut by headersTimeout; the body has its own idle timer.
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 5_000;
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    const { host, port } = this.pool.config;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => {
+        server.off('listening', onListening);
+        reject(e.code === 'EADDRINUSE'
+          ? new PoolError('PORT_IN_USE', `port ${port} on ${host} is already in use; stop the other program or choose another port ("port" in the config, or --port)`)
+          : new PoolError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${e.message}`));
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        resolve();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(port, host);
+    });
+    this.server = server;
+    const addr = server.address();
+    this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
+    this.prober.start();
+    this.emit('listening', { host, port: this.boundPort, url: this.url });
+  }
+
+  /**
+   * Replaces the pool with a new config. Requests in flight finish on the old
+   * one; its connections close once they are done. The port and host are the
+   * caller's business (a change needs a restart).
+   */
+  reload(config: PoolConfig): void {
+    const old = this.pool;
+    this.pool = new PoolRuntime(config, this.auth, (s) => this.emitState(s), old);
+    this.prober.restart();
+    void old.upstreams.close();
+    this.emit('reload', { ok: true, errors: [] });
+    for (const s of this.pool.snapshots()) this.emitState(s);
+  }
+
+  /** Credentials changed (a key was set, someone signed in): re-check who is usable. */
+  credentialsChanged(): void {
+    for (const h of this.pool.health.values()) {
+      if (h.credential === 'signedOut') {
+        h.credential = 'ok';
+        h.credentialReason = undefined;
+      }
+    }
+    this.pool.refreshCredentials();
+    for (const s of this.pool.snapshots()) this.emitState(s);
+  }
+
+  setClientKey(key: string): void {
+    this.redactor.add(key);
+    this.clientKey = key;
+  }
+
+  /** Probe every backend now (the "Probe Backends Now" command). */
+  probeNow(): Promise<void> {
+    return this.prober.probeAll();
+  }
+
+  /** Stops listening, aborts in-flight requests and frees the port at once. */
+  async close(): Promise<void> {
+    this.prober.stop();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await Promise.all([closed, this.pool.upstreams.destroy()]);
+    this.emit('closed');
+  }
+
+  private emitState(s: BackendSnapshot): void {
+    this.emit('state', s);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pool = this.pool;
+    const record: RequestRecord = {
+      id: randomUUID(), method: req.method ?? 'GET', route: (req.url ?? '/').split('?')[0]!.slice(0, 200), alias: undefined,
+      backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined,
+    };
+    const ctx: ProxyContext = {
+      req, res, pool, record, log: this.log, abort: new AbortController(), startedAt: performance.now(), stream: false,
+      settings: { clientKey: this.clientKey, port: () => this.boundPort },
+    };
+    res.once('close', () => {
+      if (!res.writableFinished) ctx.abort.abort();
+    });
+    try {
+      for (const [, stage] of STAGES) {
+        if (await stage(ctx)) break;
+      }
+    } catch (e) {
+      // A bug must cost one request, never the process.
+      const message = isPoolError(e) ? e.message : 'internal error in the proxy';
+      this.log.error(`request ${record.id} failed: ${this.redactor.mask(String((e as Error)?.stack ?? e))}`);
+      if (!res.headersSent) sendError(res, 500, 'InternalError', message);
+      else res.destroy();
+      record.error = message;
+    }
+    this.finish(ctx);
+  }
+
+  private finish(ctx: ProxyContext): void {
+    const { record, res } = ctx;
+    const done = () => {
+      record.ms = Math.round(performance.now() - ctx.startedAt);
+      record.alias = ctx.alias;
+      record.stream = ctx.stream;
+      if (record.status === 0) record.status = res.statusCode;
+      if (!res.writableFinished && !record.error) record.error = 'client disconnected';
+      if (ctx.pool.config.logRequests) {
+        const fo = record.failovers.length ? ` failover=[${record.failovers.map((f) => `${f.backend}:${f.reason}`).join(', ')}]` : '';
+        const err = record.error ? ` error="${record.error}"` : '';
+        this.log.info(`${record.method} ${record.route} alias=${record.alias ?? '-'} backend=${record.backend ?? '-'} attempts=${record.attempts} status=${record.status} ${record.ms}ms${fo}${err}`);
+      }
+      this.emit('request', record);
+    };
+    if (res.writableFinished || res.destroyed) done();
+    else res.once('close', done);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The client key: accepted as `api-key` (Azure SDKs), `Authorization: Bearer`
+ * (OpenAI SDKs) or `x-api-key`. Compared through SHA-256 digests so the
+ * comparison takes the same time whatever the key's length.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { sendError } from '../http';
+import type { Stage } from '../context';
+
+export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const pick = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const apiKey = pick(headers['api-key']);
+  if (apiKey) return apiKey.trim();
+  const auth = pick(headers.authorization);
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1]!.trim();
+  }
+  const x = pick(headers['x-api-key']);
+  return x ? x.trim() : undefined;
+}
+
+export function keysMatch(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export const authenticateClient: Stage = (ctx) => {
+  const key = presentedKey(ctx.req.headers);
+  if (key === undefined) {
+    sendError(ctx.res, 401, '401', 'missing client key: send the AOAI Pool client key as the "api-key" header or "Authorization: Bearer <key>"', { 'www-authenticate': 'Bearer' });
+    return true;
+  }
+  if (!keysMatch(key, ctx.settings.clientKey)) {
+    sendError(ctx.res, 401, '401', 'wrong client key: use the key AOAI Pool printed at start (CLI) or "AOAI Pool: Copy Client Key" (VS Code). Azure keys are not accepted here', { 'www-authenticate': 'Bearer' });
+    return true;
+  }
+  return false;
+};

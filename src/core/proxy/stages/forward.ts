@@ -1,0 +1,182 @@
+/**
+ * Picks a backend, sends the request with that backend's own credential, and
+ * fails over at once (no sleeping) on 429, 408, 5xx, connection errors and
+ * timeouts, as long as nothing has reached the client. Every outcome updates
+ * the backend's health.
+ */
+import { pick, soonestAvailable } from '../../balancer/pick';
+import { parseRemaining, throttleDelay } from '../../balancer/throttle';
+import { ANY_DEPLOYMENT } from '../../balancer/health';
+import { sendError } from '../http';
+import { upstreamRequestHeaders } from '../headers';
+import { relay } from '../relay';
+import { upstreamPath } from '../routes';
+import { describeUpstreamError, discard, type UpstreamResponse } from '../upstream';
+import type { PoolCandidate } from '../pool';
+import type { ProxyContext, Stage } from '../context';
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 408 || status >= 500;
+}
+
+export const forward: Stage = async (ctx) => {
+  const { pool, record } = ctx;
+  const { usable, unusable } = pool.candidates(ctx.alias);
+  if (usable.length === 0) {
+    noCandidates(ctx, unusable);
+    return true;
+  }
+  const rr = pool.roundRobin(ctx.alias ?? ANY_DEPLOYMENT);
+  const tried = new Set<string>();
+  const maxAttempts = Math.min(pool.config.maxAttempts, usable.length);
+  let held: { response: UpstreamResponse; candidate: PoolCandidate } | undefined;
+  let lastTransportError: { kind: string; message: string } | undefined;
+
+  while (tried.size < maxAttempts && !ctx.abort.signal.aborted) {
+    const c = pick(usable, Date.now(), rr, tried);
+    if (!c) break;
+    tried.add(c.name);
+    if (held) {
+      // A retryable answer we kept in case nothing better came; something might now.
+      discard(held.response.body);
+      held = undefined;
+    }
+    record.attempts++;
+    const auth = await pool.auth.headerFor(c.backend);
+    if (!auth.ok) {
+      c.health.credential = auth.state;
+      c.health.credentialReason = auth.reason;
+      pool.changed(c.health);
+      record.failovers.push({ backend: c.name, reason: auth.state });
+      continue;
+    }
+    const body = ctx.rewriteBody && ctx.body ? ctx.rewriteBody(c.deployment) : ctx.body;
+    const started = performance.now();
+    let response: UpstreamResponse;
+    try {
+      response = await pool.upstreams.request({
+        origin: c.backend.endpoint,
+        path: upstreamPath(ctx.route!, c.deployment === ANY_DEPLOYMENT ? undefined : c.deployment),
+        method: ctx.req.method ?? 'GET',
+        headers: upstreamRequestHeaders(ctx.req.headers, auth, body?.length),
+        body,
+        signal: ctx.abort.signal,
+        headersTimeout: ctx.stream ? pool.config.timeouts.streamHeadersMs : pool.config.timeouts.headersMs,
+        bodyTimeout: pool.config.timeouts.idleMs,
+      });
+    } catch (e) {
+      const d = describeUpstreamError(e);
+      // The client left: not the backend's fault, and nobody to answer.
+      if (ctx.abort.signal.aborted || d.kind === 'aborted') return true;
+      c.health.recordFailure(d.message, Date.now());
+      pool.changed(c.health);
+      record.failovers.push({ backend: c.name, reason: d.message });
+      lastTransportError = d;
+      continue;
+    }
+    const status = response.statusCode;
+    observe(ctx, c, response, performance.now() - started);
+    if (isRetryableStatus(status)) {
+      record.failovers.push({ backend: c.name, reason: `HTTP ${status}` });
+      held = { response, candidate: c };
+      continue;
+    }
+    record.backend = c.name;
+    record.status = status;
+    const r = await relay(ctx, response, c.name);
+    if (r.kind === 'failedBeforeBody') {
+      const d = describeUpstreamError(r.error);
+      c.health.recordFailure(`${d.message} before the body`, Date.now());
+      pool.changed(c.health);
+      record.failovers.push({ backend: c.name, reason: d.message });
+      record.backend = undefined;
+      lastTransportError = d;
+      continue;
+    }
+    if (r.kind === 'failedMidStream') {
+      const d = describeUpstreamError(r.error);
+      c.health.recordFailure(`${d.message} mid-stream`, Date.now());
+      pool.changed(c.health);
+      record.error = `${d.message} mid-stream`;
+    }
+    return true;
+  }
+
+  if (ctx.abort.signal.aborted) {
+    if (held) discard(held.response.body);
+    return true;
+  }
+  const now = Date.now();
+  const fresh = pool.candidates(ctx.alias).usable;
+  const everyoneResting = fresh.length > 0 && fresh.every((c) => c.availableAt > now);
+  if (held && held.response.statusCode === 429 && everyoneResting) {
+    // Better than one backend's Retry-After: when the first of them is back.
+    discard(held.response.body);
+    allThrottled(ctx, fresh);
+    return true;
+  }
+  if (held) {
+    record.backend = held.candidate.name;
+    record.status = held.response.statusCode;
+    await relay(ctx, held.response, held.candidate.name);
+    return true;
+  }
+  if (lastTransportError) {
+    const timeout = lastTransportError.kind === 'timeout';
+    sendError(ctx.res, timeout ? 504 : 502, timeout ? 'GatewayTimeout' : 'BadGateway',
+      `no backend answered (${record.failovers.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
+    return true;
+  }
+  if (everyoneResting || tried.size === 0) {
+    allThrottled(ctx, fresh.length > 0 ? fresh : usable);
+    return true;
+  }
+  sendError(ctx.res, 503, 'NoBackendAvailable', `no backend could take the request (${record.failovers.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
+  return true;
+};
+
+/** Passive health: latency, throttle, rate headers, misconfiguration. */
+function observe(ctx: ProxyContext, c: PoolCandidate, response: UpstreamResponse, latencyMs: number): void {
+  const { pool } = ctx;
+  const h = c.health;
+  const status = response.statusCode;
+  const now = Date.now();
+  h.recordResponse(c.deployment, status, Math.round(latencyMs));
+  h.recordRateHeaders(parseRemaining(response.headers['x-ratelimit-remaining-requests']), parseRemaining(response.headers['x-ratelimit-remaining-tokens']));
+  if (status === 429) {
+    const cd = pool.config.cooldown;
+    const d = throttleDelay(response.headers, now, cd.defaultSec * 1000, cd.maxSec * 1000);
+    h.recordThrottle(c.deployment, now + d.ms, `429 on ${c.deployment === ANY_DEPLOYMENT ? 'the backend' : c.deployment}, resting ${Math.ceil(d.ms / 1000)} s (${d.source})`);
+  } else if (status === 401 || status === 403) {
+    h.recordMisconfigured(status, status === 401 ? 'the backend refused our credential' : 'our credential lacks access (for Entra: the "Cognitive Services OpenAI User" role)', now);
+  } else if (status >= 500 || status === 408) {
+    h.recordFailure(`HTTP ${status}`, now);
+  } else if (status === 404 && ctx.route?.kind === 'deployment') {
+    h.recordDeploymentNotFound(c.deployment);
+  }
+  pool.changed(h);
+}
+
+function allThrottled(ctx: ProxyContext, candidates: readonly PoolCandidate[]): void {
+  const now = Date.now();
+  const soonest = soonestAvailable(candidates);
+  const waitMs = Number.isFinite(soonest) ? Math.max(0, soonest - now) : ctx.pool.config.cooldown.defaultSec * 1000;
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  ctx.record.status = 429;
+  sendError(ctx.res, 429, '429',
+    `every backend${ctx.alias ? ` serving "${ctx.alias}"` : ''} is cooling down after throttling or errors; retry after ${seconds} s`,
+    { 'retry-after': String(seconds), 'retry-after-ms': String(Math.max(1, waitMs)) });
+}
+
+function noCandidates(ctx: ProxyContext, unusable: { name: string; reason: string }[]): void {
+  const { pool } = ctx;
+  if (unusable.length === 0 && ctx.alias !== undefined) {
+    ctx.record.status = 404;
+    sendError(ctx.res, 404, 'DeploymentNotFound',
+      `no backend in the pool serves "${ctx.alias}"; aliases: ${pool.aliases.join(', ') || '(none)'}`);
+    return;
+  }
+  ctx.record.status = 503;
+  const why = unusable.length ? unusable.map((u) => `${u.name}: ${u.reason}`).join('; ') : 'no backend is enabled';
+  sendError(ctx.res, 503, 'NoBackendAvailable', `no backend can take the request (${why})`);
+}

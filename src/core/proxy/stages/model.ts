@@ -1,0 +1,75 @@
+/**
+ * Finds the model alias: from the path (Azure style), from `model` in a JSON
+ * body (Azure v1 and OpenAI style), or from the `model` field of a multipart
+ * upload (audio, images). Prepares the body rewrite that puts the chosen
+ * backend's deployment name in place of the alias.
+ */
+import { DEPLOYMENT_NAME_PATTERN } from '../../config/schema';
+import { sendError } from '../http';
+import { findField, multipartBoundary, replaceField } from '../multipart';
+import type { ProxyContext, Stage } from '../context';
+
+const DEPLOYMENT = new RegExp(DEPLOYMENT_NAME_PATTERN);
+/** Cheap test for `"stream": true` without parsing a large prompt. */
+const STREAM_TRUE = /"stream"\s*:\s*true/;
+
+export const resolveModel: Stage = (ctx) => {
+  const route = ctx.route!;
+  const body = ctx.body;
+  const type = String(ctx.req.headers['content-type'] ?? '');
+  const isJson = body !== undefined && (/json/i.test(type) || (type === '' && body[0] === 0x7b));
+
+  if (route.kind === 'deployment') {
+    ctx.alias = route.alias;
+    ctx.stream = isJson && STREAM_TRUE.test(body.toString('latin1', 0, Math.min(body.length, 1 << 20)));
+    return false;
+  }
+  if (route.kind !== 'v1' && route.kind !== 'openai') return false;
+
+  if (isJson) {
+    const json = parseJson(ctx, body);
+    if (json === undefined) return true;
+    ctx.json = json;
+    ctx.stream = json.stream === true;
+    const model = json.model;
+    if (model === undefined) return false;
+    if (typeof model !== 'string' || !DEPLOYMENT.test(model) || model.includes('..')) {
+      sendError(ctx.res, 400, 'invalid_model', `"model" must be a deployment name or alias (letters, digits, ".", "_", "-"); the pool serves: ${ctx.pool.aliases.join(', ') || 'any deployment name'}`);
+      return true;
+    }
+    ctx.alias = model;
+    ctx.rewriteBody = (deployment) => (deployment === model ? body : Buffer.from(JSON.stringify({ ...json, model: deployment })));
+    return false;
+  }
+
+  const boundary = multipartBoundary(type);
+  if (boundary && body) {
+    const field = findField(body, boundary, 'model');
+    if (!field) return false;
+    const model = field.value.trim();
+    if (!DEPLOYMENT.test(model)) {
+      sendError(ctx.res, 400, 'invalid_model', 'the "model" form field must be a deployment name or alias');
+      return true;
+    }
+    ctx.alias = model;
+    ctx.rewriteBody = (deployment) => (deployment === model ? body : replaceField(body, field, deployment));
+  }
+  return false;
+};
+
+function parseJson(ctx: ProxyContext, body: Buffer): Record<string, unknown> | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    // Deeply nested input throws RangeError: still the caller's bad JSON.
+    const why = e instanceof SyntaxError ? e.message : 'nested too deeply';
+    sendError(ctx.res, 400, 'invalid_json', `the request body is not valid JSON (${why.slice(0, 120)})`);
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    sendError(ctx.res, 400, 'invalid_json', 'the request body must be a JSON object');
+    return undefined;
+  }
+  return v as Record<string, unknown>;
+}

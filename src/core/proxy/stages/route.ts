@@ -1,0 +1,54 @@
+/** Parses the target, and answers what the pool knows itself: health and the model list. */
+import { parseTarget } from '../routes';
+import { sendError, sendJson } from '../http';
+import type { Stage } from '../context';
+
+export const resolveRoute: Stage = (ctx) => {
+  const r = parseTarget(ctx.req.url ?? '/');
+  if (!r.ok) {
+    sendError(ctx.res, r.status, r.code, r.message);
+    return true;
+  }
+  ctx.route = r.route;
+  ctx.record.route = (ctx.req.url ?? '/').split('?')[0]!.slice(0, 200);
+  return false;
+};
+
+/** `GET /_pool/health`: the whole state, no secrets. Loopback-only like everything else. */
+export const serveHealth: Stage = (ctx) => {
+  if (ctx.route?.kind !== 'health') return false;
+  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') {
+    sendError(ctx.res, 405, 'MethodNotAllowed', 'use GET /_pool/health', { allow: 'GET' });
+    return true;
+  }
+  const backends = ctx.pool.snapshots();
+  sendJson(ctx.res, 200, {
+    status: backends.some((b) => b.status === 'healthy') ? 'ok' : 'degraded',
+    healthy: backends.filter((b) => b.status === 'healthy').length,
+    total: backends.length,
+    aliases: ctx.pool.aliases,
+    backends,
+  });
+  return true;
+};
+
+/** `GET /v1/models`, `/openai/models`: the pool's aliases, in the OpenAI list shape. */
+export const serveModels: Stage = (ctx) => {
+  if (ctx.route?.kind !== 'models') return false;
+  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') {
+    sendError(ctx.res, 405, 'MethodNotAllowed', 'use GET to list models', { allow: 'GET' });
+    return true;
+  }
+  const model = (id: string) => ({ id, object: 'model', created: 0, owned_by: 'aoai-pool' });
+  const id = ctx.route.id;
+  if (id !== undefined) {
+    if (!ctx.pool.aliases.includes(id)) {
+      sendError(ctx.res, 404, 'model_not_found', `the pool has no model "${id.slice(0, 64)}"; models: ${ctx.pool.aliases.join(', ') || '(none configured)'}`);
+    } else {
+      sendJson(ctx.res, 200, model(id));
+    }
+    return true;
+  }
+  sendJson(ctx.res, 200, { object: 'list', data: ctx.pool.aliases.map(model) });
+  return true;
+};

@@ -1,0 +1,130 @@
+/**
+ * One undici Pool per backend origin: keep-alive connections reused across
+ * requests, connect timeout per pool, header/body timeouts per request.
+ */
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface UpstreamRequest {
+  origin: string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  signal: AbortSignal;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: Dispatcher.ResponseData['body'];
+}
+
+export class Upstreams {
+  private readonly pools = new Map<string, Pool>();
+  private closed = false;
+
+  constructor(private readonly connectTimeout: number) {}
+
+  private pool(origin: string): Pool {
+    let p = this.pools.get(origin);
+    if (!p) {
+      p = new Pool(origin, {
+        connect: { timeout: this.connectTimeout },
+        // Coding tools hold many parallel streams; do not queue them behind a small cap.
+        connections: 256,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+      });
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  async request(r: UpstreamRequest): Promise<UpstreamResponse> {
+    if (this.closed) throw new Error('the pool was replaced');
+    const res = await this.pool(r.origin).request({
+      path: r.path,
+      method: r.method as Dispatcher.HttpMethod,
+      headers: r.headers,
+      body: r.body,
+      signal: r.signal,
+      headersTimeout: r.headersTimeout,
+      bodyTimeout: r.bodyTimeout,
+    });
+    return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
+  }
+
+  /** Waits for in-flight requests (hot reload); destroys whatever is left after `graceMs`. */
+  async close(graceMs = 30_000): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(
+      pools.map(async (p) => {
+        const timer = setTimeout(() => p.destroy().catch(() => undefined), graceMs);
+        timer.unref();
+        try {
+          await p.close();
+        } catch {
+          // destroyed by the timer
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+  }
+
+  /** Shutdown: abort everything now. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+}
+
+/** A short, key-free description of a transport failure. */
+export function describeUpstreamError(e: unknown): { kind: 'timeout' | 'connect' | 'reset' | 'aborted' | 'other'; message: string } {
+  const err = e as { code?: string; name?: string; message?: string };
+  if (e instanceof undiciErrors.HeadersTimeoutError) return { kind: 'timeout', message: 'timed out waiting for response headers' };
+  if (e instanceof undiciErrors.BodyTimeoutError) return { kind: 'timeout', message: 'timed out: no data from the backend' };
+  if (e instanceof undiciErrors.ConnectTimeoutError) return { kind: 'connect', message: 'connect timed out' };
+  if (e instanceof undiciErrors.RequestAbortedError || err?.name === 'AbortError') return { kind: 'aborted', message: 'aborted' };
+  switch (err?.code) {
+    case 'ECONNREFUSED':
+      return { kind: 'connect', message: 'connection refused' };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { kind: 'connect', message: 'host not found' };
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
+      return { kind: 'reset', message: 'connection reset by the backend' };
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { kind: 'connect', message: 'connect timed out' };
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return { kind: 'timeout', message: 'timed out waiting for response headers' };
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { kind: 'timeout', message: 'timed out: no data from the backend' };
+    default:
+      return { kind: 'other', message: err?.code ? `${err.code}` : 'upstream error' };
+  }
+}
+
+const noop = () => undefined;
+
+/** Drops a response we will not forward (a 429 we failed over from): read it out so the connection is reused. */
+export function discard(body: UpstreamResponse['body']): void {
+  body.on('error', noop);
+  body.dump({ limit: 64 * 1024 }).catch(noop);
+}
+
+/** Aborts a response mid-way (the client left): undici then closes the upstream request. */
+export function abandon(body: UpstreamResponse['body']): void {
+  body.on('error', noop);
+  body.destroy();
+}

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { CHAT, CLIENT_KEY, chatPath, closeAll, okBackend, sleep, startBackend, startProxy } from '../../helpers/net';
+
+afterEach(closeAll);
+
+const STREAM_BODY = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], stream: true });
+
+/** Sends a streaming request and reports each chunk with its arrival time. */
+function streamRequest(url: string, path: string, onChunk?: (s: string) => void): Promise<{ status: number; chunks: { at: number; text: string }[]; error: Error | undefined; headers: Record<string, unknown> }> {
+  const u = new URL(url);
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const chunks: { at: number; text: string }[] = [];
+    const req = request({ host: '127.0.0.1', port: u.port, path, method: 'POST', agent: false, headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json' } }, (res) => {
+      res.on('data', (c: Buffer) => {
+        chunks.push({ at: Date.now() - t0, text: c.toString() });
+        onChunk?.(c.toString());
+      });
+      res.on('end', () => resolve({ status: res.statusCode!, chunks, error: undefined, headers: res.headers }));
+      res.on('error', (error) => resolve({ status: res.statusCode!, chunks, error, headers: res.headers }));
+    });
+    req.on('error', (error) => resolve({ status: 0, chunks, error, headers: {} }));
+    req.end(STREAM_BODY);
+  });
+}
+
+describe('streaming', () => {
+  it('passes SSE chunks through as they arrive, not buffered', async () => {
+    const b = await startBackend(async (_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 5; i++) {
+        res.write(`data: {"n":${i}}\n\n`);
+        await sleep(60);
+      }
+      res.end('data: [DONE]\n\n');
+    });
+    const { url } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    const r = await streamRequest(url, chatPath('x'));
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/event-stream');
+    const text = r.chunks.map((c) => c.text).join('');
+    expect(text).toBe('data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}\n\ndata: {"n":4}\n\ndata: [DONE]\n\n');
+    // The first event reached us long before the stream ended.
+    expect(r.chunks[0]!.at).toBeLessThan(r.chunks.at(-1)!.at - 200);
+    expect(r.chunks.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('ends the client response with an error (no fake [DONE]) when the backend resets mid-stream', async () => {
+    const b = await startBackend(async (_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"n":0}\n\n');
+      await sleep(50);
+      res.socket!.destroy();
+    });
+    const other = await okBackend('other');
+    const { url, proxy } = await startProxy({ backends: [{ name: 'b', endpoint: b.url, priority: 1 }, { name: 'other', endpoint: other.url, priority: 2 }] });
+    const events: string[] = [];
+    proxy.on('request', (r) => events.push(r.error ?? 'ok'));
+    const r = await streamRequest(url, chatPath('x'));
+    expect(r.error).toBeDefined();
+    const text = r.chunks.map((c) => c.text).join('');
+    expect(text).toContain('{"n":0}');
+    expect(text).not.toContain('[DONE]');
+    expect(other.requests).toHaveLength(0); // bytes were already sent: no retry
+    await sleep(20);
+    expect(events[0]).toContain('mid-stream');
+  });
+
+  it('fails over when the backend resets after headers but before any body byte', async () => {
+    const b = await startBackend((_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      setTimeout(() => res.socket!.destroy(), 30);
+    });
+    const other = await okBackend('other');
+    const { url } = await startProxy({ backends: [{ name: 'b', endpoint: b.url, priority: 1 }, { name: 'other', endpoint: other.url, priority: 2 }] });
+    const r = await streamRequest(url, chatPath('x'));
+    expect(r.status).toBe(200);
+    expect(r.headers['x-aoai-pool-backend']).toBe('other');
+    expect(r.error).toBeUndefined();
+  });
+
+  it('aborts the upstream request when the client disconnects, without penalising the backend', async () => {
+    let upstreamClosed = 0;
+    let stop = false;
+    const b = await startBackend(async (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.on('close', () => {
+        upstreamClosed = Date.now();
+        stop = true;
+      });
+      for (let i = 0; i < 200 && !stop; i++) {
+        res.write(`data: {"n":${i}}\n\n`);
+        await sleep(20);
+      }
+      res.end();
+      void req;
+    });
+    const { url, proxy } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    const u = new URL(url);
+    let closedAt = 0;
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: u.port, path: chatPath('x'), method: 'POST', agent: false, headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json' } }, (res) => {
+        res.once('data', () => {
+          closedAt = Date.now();
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.end(STREAM_BODY);
+    });
+    for (let i = 0; i < 50 && !upstreamClosed; i++) await sleep(20);
+    expect(upstreamClosed).toBeGreaterThan(0);
+    expect(upstreamClosed - closedAt).toBeLessThan(1000);
+    const snap = proxy.snapshots()[0]!;
+    expect(snap.failures).toBe(0);
+    expect(snap.status).toBe('healthy');
+  });
+
+  it('uses the shorter header timeout for streaming requests', async () => {
+    const slow = await startBackend(async (_q, res) => {
+      await sleep(600);
+      if (!res.destroyed) {
+        res.writeHead(200);
+        res.end();
+      }
+    });
+    const ok = await okBackend('ok');
+    const { url } = await startProxy({ timeouts: { streamHeadersMs: 200, headersMs: 5000 }, backends: [
+      { name: 'slow', endpoint: slow.url, priority: 1 }, { name: 'ok', endpoint: ok.url, priority: 2 },
+    ] });
+    const r = await streamRequest(url, chatPath('x'));
+    expect(r.headers['x-aoai-pool-backend']).toBe('ok');
+    void CHAT;
+  });
+});
