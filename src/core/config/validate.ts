@@ -60,9 +60,11 @@ function checkBackends(backends: unknown[], errors: ConfigIssue[], warnings: Con
     if (typeof b !== 'object' || b === null) return;
     const be = b as Partial<RawBackendConfig>;
     const at = `backends[${i}]`;
+    let duplicate = false;
     if (typeof be.name === 'string') {
       const key = be.name.toLowerCase();
       const prev = names.get(key);
+      duplicate = prev !== undefined;
       if (prev !== undefined) errors.push({ path: `${at}.name`, message: `"${be.name}" is already the name of backends[${prev}]; give every backend a unique name (case-insensitive)` });
       else names.set(key, i);
     }
@@ -74,7 +76,7 @@ function checkBackends(backends: unknown[], errors: ConfigIssue[], warnings: Con
     if (typeof be.apiKeyEnv === 'string' && LOOKS_LIKE_KEY.test(be.apiKeyEnv) && !/_/.test(be.apiKeyEnv)) {
       errors.push({ path: `${at}.apiKeyEnv`, message: `this looks like a key, not the name of an environment variable; ${WHERE_KEYS_GO}` });
     }
-    if (auth === 'apiKey' && typeof be.name === 'string') {
+    if (auth === 'apiKey' && typeof be.name === 'string' && !duplicate) {
       const env = be.apiKeyEnv ?? defaultApiKeyEnv(be.name);
       const prev = envs.get(env);
       if (prev !== undefined) errors.push({ path: `${at}.apiKeyEnv`, message: `backends[${prev}] already reads its key from ${env}; set "apiKeyEnv" to a different variable` });

@@ -121,14 +121,14 @@ describe('streaming', () => {
 
   it('uses the shorter header timeout for streaming requests', async () => {
     const slow = await startBackend(async (_q, res) => {
-      await sleep(600);
+      await sleep(2500);
       if (!res.destroyed) {
         res.writeHead(200);
         res.end();
       }
     });
     const ok = await okBackend('ok');
-    const { url } = await startProxy({ timeouts: { streamHeadersMs: 200, headersMs: 5000 }, backends: [
+    const { url } = await startProxy({ timeouts: { streamHeadersMs: 300, headersMs: 10000 }, backends: [
       { name: 'slow', endpoint: slow.url, priority: 1 }, { name: 'ok', endpoint: ok.url, priority: 2 },
     ] });
     const r = await streamRequest(url, chatPath('x'));

@@ -47,7 +47,7 @@ export const forward: Stage = async (ctx) => {
       c.health.credential = auth.state;
       c.health.credentialReason = auth.reason;
       pool.changed(c.health);
-      record.failovers.push({ backend: c.name, reason: auth.state });
+      record.failovers.push({ backend: c.name, reason: auth.reason });
       continue;
     }
     const body = ctx.rewriteBody && ctx.body ? ctx.rewriteBody(c.deployment) : ctx.body;

@@ -1,0 +1,129 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+
+/**
+ * Azure OpenAI's wire details that clients (and our proxy) key on: error
+ * shapes, request-id and rate-limit headers. Messages paraphrase what Azure
+ * sends; the codes and statuses match it.
+ */
+
+/** An error the request pipeline turns into an Azure-shaped response. */
+export class SimError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra?: { type?: string; param?: string | null },
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, extra?: Record<string, unknown>): string {
+  return JSON.stringify({ error: { code, message, ...extra } });
+}
+
+export const unauthorized = (): SimError => new SimError(401, '401',
+  'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
+
+// Azure answers 404 (not 400) when api-version is missing: MicrosoftDocs/azure-docs#114602.
+export const resourceNotFound = (): SimError => new SimError(404, '404', 'Resource not found');
+
+export const deploymentNotFound = (): SimError => new SimError(404, 'DeploymentNotFound',
+  'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
+
+export const badRequest = (message: string, param: string | null = null, code = 'BadRequest'): SimError =>
+  new SimError(400, code, message, { type: 'invalid_request_error', param });
+
+const OPERATION_NAMES: Record<string, string> = {
+  chat: 'ChatCompletions_Create', completions: 'Completions_Create', embeddings: 'Embeddings_Create',
+  responses: 'Responses_Create', images: 'ImageGenerations_Create', transcriptions: 'Transcriptions_Create',
+  translations: 'Translations_Create',
+};
+
+export function throttled(waitMs: number, op: string | undefined, apiVersion: string | undefined, headers: Record<string, string>): SimError {
+  const secs = Math.max(1, Math.ceil(waitMs / 1000));
+  const opName = op ? OPERATION_NAMES[op] : undefined;
+  const message = opName
+    ? `Requests to the ${opName} Operation under Azure OpenAI API version ${apiVersion ?? 'v1'} have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after ${secs} seconds. (simulated)`
+    : `Rate limit is exceeded. Try again in ${secs} seconds. (simulated)`;
+  return new SimError(429, '429', message, undefined, headers);
+}
+
+const SERVER_ERRORS: Record<number, [string, string]> = {
+  500: ['InternalServerError', 'The server had an error while processing your request. Sorry about that! (simulated)'],
+  502: ['BadGateway', 'Bad gateway. (simulated)'],
+  503: ['ServiceUnavailable', 'The service is temporarily unable to process your request. Please try again later. (simulated)'],
+  504: ['GatewayTimeout', 'The operation timed out. (simulated)'],
+};
+
+/** A generic error for a status the caller chose (faults, failNext). */
+export function statusError(status: number, headers?: Record<string, string>): SimError {
+  const [code, message] = SERVER_ERRORS[status] ?? [String(status), `${STATUS_CODES[status] ?? 'Error'} (simulated)`];
+  return new SimError(status, code, message, undefined, headers);
+}
+
+export function sendError(res: ServerResponse, err: SimError, headers: Record<string, string>): void {
+  const extra = err.extra ? { param: err.extra.param ?? null, type: err.extra.type } : undefined;
+  sendJson(res, err.status, errorBody(err.code, err.message, extra), { ...headers, ...err.headers });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+/** Headers Azure puts on every data-plane answer, errors included. */
+export function requestIdHeaders(): Record<string, string> {
+  const id = randomUUID();
+  return { 'x-request-id': id, 'apim-request-id': id, 'x-ms-region': 'Sim Region' };
+}
+
+export const newId = (prefix: string, bytes = 16): string => `${prefix}${randomBytes(bytes).toString('hex')}`;
+
+const WINDOW_MS = 60_000;
+
+/** Requests and tokens used in the rolling last minute, for x-ratelimit-* headers and optional 429s. */
+export class RateWindow {
+  private readonly events: { at: number; tokens: number }[] = [];
+
+  constructor(readonly requestsPerMinute: number, readonly tokensPerMinute: number) {}
+
+  private used(now: number): { requests: number; tokens: number } {
+    while (this.events.length && this.events[0]!.at <= now - WINDOW_MS) this.events.shift();
+    return { requests: this.events.length, tokens: this.events.reduce((n, e) => n + e.tokens, 0) };
+  }
+
+  /** Milliseconds until a request of `tokens` would fit, or 0 when it fits now. */
+  waitFor(now: number, tokens: number): number {
+    const used = this.used(now);
+    let needRequests = used.requests + 1 - this.requestsPerMinute;
+    let needTokens = used.tokens + tokens - this.tokensPerMinute;
+    if (needRequests <= 0 && needTokens <= 0) return 0;
+    // A request larger than the whole minute's budget never fits; Azure still says "retry after".
+    if (tokens > this.tokensPerMinute) return WINDOW_MS;
+    for (const e of this.events) {
+      needRequests--;
+      needTokens -= e.tokens;
+      if (needRequests <= 0 && needTokens <= 0) return Math.max(1, e.at + WINDOW_MS - now);
+    }
+    return WINDOW_MS;
+  }
+
+  charge(now: number, tokens: number): void {
+    this.used(now);
+    this.events.push({ at: now, tokens });
+  }
+
+  headers(now: number): Record<string, string> {
+    const used = this.used(now);
+    return {
+      'x-ratelimit-limit-requests': String(this.requestsPerMinute),
+      'x-ratelimit-limit-tokens': String(this.tokensPerMinute),
+      'x-ratelimit-remaining-requests': String(Math.max(0, this.requestsPerMinute - used.requests)),
+      'x-ratelimit-remaining-tokens': String(Math.max(0, this.tokensPerMinute - used.tokens)),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import { badRequest, newId, sendJson } from './azure';
+import { contentFilterResults, estimateTokens, promptFilterResults, replyPieces } from './content';
+import { DEFAULT_CHUNK_DELAY_MS, DEFAULT_CHUNKS } from './faults';
+import type { Ctx, Handler } from './router';
+import { SseStream } from './sse';
+
+/** Chat completions and legacy completions, JSON and SSE. */
+
+const FINGERPRINT = 'fp_sim0000001';
+
+export function pieces(ctx: Ctx): string[] {
+  return replyPieces(ctx.name, ctx.faults.chunks ?? DEFAULT_CHUNKS);
+}
+
+export function openStream(ctx: Ctx): SseStream {
+  const sse = new SseStream(ctx.res, ctx.signal, ctx.faults.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS);
+  sse.open(ctx.headers);
+  return sse;
+}
+
+/**
+ * Sends one event per piece, paced by the chunk delay. When the fault drew
+ * this stream, destroys the socket after about half the pieces. Returns false
+ * when the stream stopped early (cut, client gone, server closing).
+ */
+export async function streamPieces(ctx: Ctx, sse: SseStream, parts: string[], emit: (piece: string) => Promise<boolean>): Promise<boolean> {
+  const cutAt = ctx.cutStream ? Math.min(parts.length, Math.max(1, Math.floor(parts.length / 2))) : -1;
+  for (let i = 0; i < parts.length; i++) {
+    if (i === cutAt) break;
+    if (!(await sse.tick()) || !(await emit(parts[i]!))) return false;
+  }
+  if (ctx.cutStream) {
+    await sse.tick();
+    await sse.cut();
+    return false;
+  }
+  return sse.tick();
+}
+
+function usage(prompt: number, completion: number): Record<string, unknown> {
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  };
+}
+
+function wantsUsage(body: Record<string, unknown>): boolean {
+  const so = body.stream_options;
+  return typeof so === 'object' && so !== null && (so as Record<string, unknown>).include_usage === true;
+}
+
+async function stream(ctx: Ctx, object: string, parts: string[], promptTokens: number,
+  piece: (text: string) => Record<string, unknown>, last: Record<string, unknown>): Promise<void> {
+  const sse = openStream(ctx);
+  const base = { id: newId(object === 'chat.completion.chunk' ? 'chatcmpl-' : 'cmpl-', 15), object, created: Math.floor(Date.now() / 1000), model: ctx.deployment, system_fingerprint: FINGERPRINT };
+  const withUsage = wantsUsage(ctx.body);
+  const nullUsage = withUsage ? { usage: null } : {};
+  // Azure sends the prompt's content-filter verdict first, with no choices: clients that index choices[0] blindly break on it.
+  await sse.send({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: promptFilterResults() });
+  if (object === 'chat.completion.chunk') {
+    await sse.send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, finish_reason: null, logprobs: null }], ...nullUsage });
+  }
+  const finished = await streamPieces(ctx, sse, parts, (text) =>
+    sse.send({ ...base, choices: [{ index: 0, ...piece(text), finish_reason: null, logprobs: null, content_filter_results: contentFilterResults() }], ...nullUsage }));
+  if (!finished) return;
+  await sse.send({ ...base, choices: [{ index: 0, ...last, finish_reason: 'stop', logprobs: null }], ...nullUsage });
+  if (withUsage) await sse.send({ ...base, choices: [], usage: usage(promptTokens, parts.length) });
+  await sse.send('[DONE]');
+  sse.end();
+}
+
+export const handleChat: Handler = async (ctx) => {
+  const { messages } = ctx.body;
+  if (!Array.isArray(messages)) throw badRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (messages.length === 0) throw badRequest("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
+  const parts = pieces(ctx);
+  const promptTokens = estimateTokens(messages);
+  if (ctx.body.stream === true) {
+    await stream(ctx, 'chat.completion.chunk', parts, promptTokens, (text) => ({ delta: { content: text } }), { delta: {} });
+    return;
+  }
+  sendJson(ctx.res, 200, {
+    id: newId('chatcmpl-', 15),
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: ctx.deployment,
+    system_fingerprint: FINGERPRINT,
+    prompt_filter_results: promptFilterResults(),
+    choices: [{
+      index: 0,
+      finish_reason: 'stop',
+      logprobs: null,
+      message: { role: 'assistant', content: parts.join(''), refusal: null },
+      content_filter_results: contentFilterResults(),
+    }],
+    usage: usage(promptTokens, parts.length),
+  }, ctx.headers);
+};
+
+export const handleCompletions: Handler = async (ctx) => {
+  const { prompt } = ctx.body;
+  if (typeof prompt !== 'string' && !Array.isArray(prompt)) throw badRequest("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
+  const parts = pieces(ctx);
+  const promptTokens = estimateTokens(prompt);
+  if (ctx.body.stream === true) {
+    await stream(ctx, 'text_completion', parts, promptTokens, (text) => ({ text }), { text: '' });
+    return;
+  }
+  sendJson(ctx.res, 200, {
+    id: newId('cmpl-', 15),
+    object: 'text_completion',
+    created: Math.floor(Date.now() / 1000),
+    model: ctx.deployment,
+    prompt_filter_results: promptFilterResults(),
+    choices: [{ text: parts.join(''), index: 0, finish_reason: 'stop', logprobs: null, content_filter_results: contentFilterResults() }],
+    usage: usage(promptTokens, parts.length),
+  }, ctx.headers);
+};
