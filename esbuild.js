@@ -9,6 +9,7 @@ const watch = process.argv.includes('--watch');
 const problemMatcher = {
   name: 'esbuild-problem-matcher',
   setup(build) {
+    if (!watch) return;
     build.onStart(() => console.log('[watch] build started'));
     build.onEnd((result) => {
       for (const { text, location } of result.errors) {
@@ -26,6 +27,9 @@ const common = {
   // The Node inside current VS Code (22) and the CI's Node 20 both run ES2022.
   target: 'node20',
   format: 'cjs',
+  // Prefer ESM entry points: jsonc-parser's "main" is a UMD build whose
+  // dynamic requires esbuild cannot follow.
+  mainFields: ['module', 'main'],
   minify: production,
   sourcemap: !production,
   sourcesContent: false,

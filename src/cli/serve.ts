@@ -106,7 +106,7 @@ function printUsage(proxy: ProxyServer, clientKey: string, generated: boolean, d
     `client key: ${clientKey}${generated ? '  (generated; set AOAI_POOL_CLIENT_KEY to keep one)' : ''}`,
     '',
     'Try it:',
-    `  curl -s ${proxy.url}/openai/deployments/${alias}/chat/completions?api-version=2024-10-21 \\`,
+    `  curl -s '${proxy.url}/openai/deployments/${alias}/chat/completions?api-version=2024-10-21' \\`,
     `    -H "api-key: ${clientKey}" -H "content-type: application/json" \\`,
     `    -d '{"messages":[{"role":"user","content":"Hello"}]}'`,
     '',

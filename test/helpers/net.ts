@@ -121,3 +121,26 @@ export function send(url: string, opts: { method?: string; path?: string; header
 export const CHAT = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] });
 export const chatPath = (alias: string) => `/openai/deployments/${alias}/chat/completions?api-version=2024-10-21`;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Writes raw bytes to the proxy and returns whatever comes back before the socket closes or `ms` passes. */
+export async function rawRequest(port: number, text: string | Buffer, ms = 1500): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = connect(port, '127.0.0.1', () => s.write(text));
+    const done = () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const timer = setTimeout(done, ms);
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('close', done);
+    s.on('error', done);
+  });
+}
+
+/** The status code of the first response in a raw reply ('' when none). */
+export function rawStatus(reply: string): string {
+  return /^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? '';
+}

@@ -7,12 +7,19 @@ import type { RequestRecord } from '../events';
 import type { Logger } from '../log';
 import type { PoolRuntime } from './pool';
 import type { Route } from './routes';
+import type { StickyMap } from './sticky';
+import type { RetryBudget } from '../balancer/retryBudget';
 
 export interface ProxySettings {
   /** The key clients must present; compared in constant time. */
   clientKey: string;
   /** The port we listen on, for the Host check. */
   port: () => number;
+  /** Outlive config reloads: which backend holds which stateful id, and the retry budget. */
+  sticky: StickyMap;
+  retryBudget: RetryBudget;
+  /** Masks every secret the proxy knows (keys, tokens, the client key). */
+  mask: (text: string) => string;
 }
 
 export interface ProxyContext {
@@ -33,6 +40,8 @@ export interface ProxyContext {
   alias?: string;
   /** How to put the backend's deployment name into the body, if the alias lives there. */
   rewriteBody?: (deployment: string) => Buffer;
+  /** Stateful ids the request refers to (`previous_response_id`, file ids, ...). */
+  stateIds?: string[];
   /** The request asked for a stream (`"stream": true`): shorter header timeout. */
   stream: boolean;
 }

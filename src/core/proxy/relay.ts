@@ -19,7 +19,7 @@ export type RelayResult =
   | { kind: 'failedMidStream'; error: unknown }
   | { kind: 'clientGone' };
 
-export async function relay(ctx: ProxyContext, upstream: UpstreamResponse, backendName: string): Promise<RelayResult> {
+export async function relay(ctx: ProxyContext, upstream: UpstreamResponse, backendName: string, onFirst?: (first: Buffer) => void): Promise<RelayResult> {
   const { res } = ctx;
   const it = upstream.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let first: IteratorResult<Buffer>;
@@ -32,6 +32,10 @@ export async function relay(ctx: ProxyContext, upstream: UpstreamResponse, backe
   if (res.destroyed) {
     abandon(upstream.body);
     return { kind: 'clientGone' };
+  }
+  if (!first.done) onFirst?.(first.value);
+  if (upstream.statusCode >= 400 && !String(upstream.headers['content-type'] ?? '').includes('event-stream')) {
+    return relayError(ctx, upstream, backendName, first, it);
   }
   res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers, backendName));
   // SSE clients render tokens as they arrive: push the headers out now.
@@ -70,4 +74,33 @@ async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
     ac.abort();
   }
   return !res.destroyed;
+}
+
+/** Error bodies are small and rare: read them whole and mask any secret a backend echoed back. */
+const MAX_ERROR_BODY = 1024 * 1024;
+
+async function relayError(ctx: ProxyContext, upstream: UpstreamResponse, backendName: string, first: IteratorResult<Buffer>, it: AsyncIterator<Buffer>): Promise<RelayResult> {
+  const { res } = ctx;
+  const chunks: Buffer[] = first.done ? [] : [first.value];
+  let size = chunks[0]?.length ?? 0;
+  try {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      size += r.value.length;
+      if (size > MAX_ERROR_BODY) {
+        abandon(upstream.body);
+        break;
+      }
+      chunks.push(r.value);
+    }
+  } catch {
+    // A broken error body: send what we have.
+  }
+  if (res.destroyed) return { kind: 'clientGone' };
+  const body = Buffer.from(ctx.settings.mask(Buffer.concat(chunks).toString('utf8')), 'utf8');
+  const headers = downstreamResponseHeaders(upstream.headers, backendName);
+  delete headers['content-encoding'];
+  headers['content-length'] = body.length;
+  res.writeHead(upstream.statusCode, headers);
+  res.end(body);
+  return { kind: 'done' };
 }

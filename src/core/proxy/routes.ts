@@ -64,6 +64,7 @@ export function parseTarget(target: string): RouteResult {
 
 /** The query as forwarded: control characters refused, any `api-key` parameter dropped. */
 function sanitizeQuery(query: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what we refuse
   if (/[\u0000-\u001f\u007f]|%0[0-9a-f]|%1[0-9a-f]|%7f/i.test(query)) return undefined;
   if (!/api[-_]?key|subscription-key/i.test(query)) return query;
   const params = new URLSearchParams(query);

@@ -15,7 +15,10 @@ import type { BackendSnapshot } from '../balancer/health';
 import { PoolRuntime } from './pool';
 import { HealthProber } from './probe';
 import { sendError } from './http';
-import type { ProxyContext, Stage } from './context';
+import type { ProxyContext, ProxySettings, Stage } from './context';
+import { StickyMap } from './sticky';
+import { RetryBudget } from '../balancer/retryBudget';
+import { resolveState } from './stages/state';
 import { guardBrowser, guardHost } from './stages/guard';
 import { authenticateClient } from './stages/clientAuth';
 import { resolveRoute, serveHealth, serveModels } from './stages/route';
@@ -33,6 +36,7 @@ export const STAGES: readonly (readonly [string, Stage])[] = [
   ['serveModels', serveModels],
   ['readBody', readBody],
   ['resolveModel', resolveModel],
+  ['resolveState', resolveState],
   ['forward', forward],
 ];
 
@@ -55,6 +59,9 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   readonly log: Logger;
   private clientKey: string;
   private boundPort = 0;
+  private readonly sticky = new StickyMap();
+  private readonly retryBudget = new RetryBudget();
+  private settings: ProxySettings;
 
   constructor(options: ProxyServerOptions) {
     super();
@@ -65,6 +72,17 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.auth = new UpstreamAuth(options.credentials, this.redactor);
     this.pool = new PoolRuntime(options.config, this.auth, (s) => this.emitState(s));
     this.prober = new HealthProber(() => this.pool, this.log);
+    this.settings = this.makeSettings();
+  }
+
+  private makeSettings(): ProxySettings {
+    return {
+      clientKey: this.clientKey,
+      port: () => this.boundPort,
+      sticky: this.sticky,
+      retryBudget: this.retryBudget,
+      mask: (t) => this.redactor.mask(t),
+    };
   }
 
   get config(): PoolConfig {
@@ -155,6 +173,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   setClientKey(key: string): void {
     this.redactor.add(key);
     this.clientKey = key;
+    this.settings = this.makeSettings();
   }
 
   /** Probe every backend now (the "Probe Backends Now" command). */
@@ -187,7 +206,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     };
     const ctx: ProxyContext = {
       req, res, pool, record, log: this.log, abort: new AbortController(), startedAt: performance.now(), stream: false,
-      settings: { clientKey: this.clientKey, port: () => this.boundPort },
+      settings: this.settings,
     };
     res.once('close', () => {
       if (!res.writableFinished) ctx.abort.abort();

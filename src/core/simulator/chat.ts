@@ -74,7 +74,8 @@ async function stream(ctx: Ctx, object: string, parts: string[], promptTokens: n
 
 export const handleChat: Handler = async (ctx) => {
   const { messages } = ctx.body;
-  if (!Array.isArray(messages)) throw badRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (messages === undefined) throw badRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (!Array.isArray(messages)) throw badRequest("Invalid type for 'messages': expected an array.", 'messages', 'invalid_type');
   if (messages.length === 0) throw badRequest("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
   const parts = pieces(ctx);
   const promptTokens = estimateTokens(messages);

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
@@ -47,6 +48,8 @@ export class SimulatedBackend {
   private readonly stored = new Map<string, Record<string, unknown>>();
   private readonly random: () => number;
   private closed: Promise<void> | undefined;
+  /** Kept after close() so `url` still names the backend in late log lines and assertions. */
+  private boundPort: number | undefined;
 
   constructor(private readonly opts: SimBackendOptions) {
     if (!opts.name) throw new Error('simulated backend needs a name');
@@ -55,6 +58,8 @@ export class SimulatedBackend {
     this.current = parseFaults(opts.faults ?? {});
     this.window = new RateWindow(opts.requestsPerMinute ?? 720, opts.tokensPerMinute ?? 120_000);
     this.random = opts.random ?? Math.random;
+    // Every pending latency wait and chunk delay listens on this one signal; many concurrent streams are normal.
+    setMaxListeners(0, this.closing.signal);
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -72,6 +77,8 @@ export class SimulatedBackend {
       };
       const onListening = (): void => {
         this.server.off('error', onError);
+        const addr = this.server.address();
+        this.boundPort = addr && typeof addr === 'object' ? addr.port : undefined;
         resolve();
       };
       this.server.once('error', onError);
@@ -80,10 +87,10 @@ export class SimulatedBackend {
     });
   }
 
+  /** The bound port; throws before start(). */
   get port(): number {
-    const addr = this.server.address();
-    if (!addr || typeof addr === 'string') throw new Error(`simulated backend ${this.name} is not listening`);
-    return addr.port;
+    if (this.boundPort === undefined) throw new Error(`simulated backend ${this.name} is not started`);
+    return this.boundPort;
   }
 
   /** `http://127.0.0.1:PORT`, no trailing slash. */

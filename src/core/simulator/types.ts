@@ -17,7 +17,9 @@ export const RETRY_HEADER_MODES: readonly RetryHeaderMode[] = [
 /**
  * Faults a simulated backend injects. Shares are 0..1 and are drawn from one
  * random number per request in this order: reset, hang, 5xx, 429 — so
- * `{rate429: 0.5, rate5xx: 0.5}` fails every request, half each way.
+ * `{rate429: 0.5, rate5xx: 0.5}` fails every request, half each way. They
+ * apply after auth and routing checks, to every data-plane route including
+ * /models, so a health probe sees the same outage as traffic does.
  */
 export interface Faults {
   /** Added before the response headers of every data-plane request. */

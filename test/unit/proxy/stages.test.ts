@@ -9,7 +9,7 @@ import { parseTarget, upstreamPath } from '../../../src/core/proxy/routes';
 
 describe('pipeline order', () => {
   it('runs the guards before anything reads the request, and forwarding last', () => {
-    expect(STAGES.map(([n]) => n)).toEqual(['guardHost', 'guardBrowser', 'resolveRoute', 'serveHealth', 'authenticateClient', 'serveModels', 'readBody', 'resolveModel', 'forward']);
+    expect(STAGES.map(([n]) => n)).toEqual(['guardHost', 'guardBrowser', 'resolveRoute', 'serveHealth', 'authenticateClient', 'serveModels', 'readBody', 'resolveModel', 'resolveState', 'forward']);
   });
 });
 

@@ -11,6 +11,7 @@ import { sendError } from '../http';
 import { upstreamRequestHeaders } from '../headers';
 import { relay } from '../relay';
 import { upstreamPath } from '../routes';
+import { createdId } from '../sticky';
 import { describeUpstreamError, discard, type UpstreamResponse } from '../upstream';
 import type { PoolCandidate } from '../pool';
 import type { ProxyContext, Stage } from '../context';
@@ -21,20 +22,27 @@ export function isRetryableStatus(status: number): boolean {
 
 export const forward: Stage = async (ctx) => {
   const { pool, record } = ctx;
-  const { usable, unusable } = pool.candidates(ctx.alias);
-  if (usable.length === 0) {
-    noCandidates(ctx, unusable);
-    return true;
-  }
+  const budget = ctx.settings.retryBudget;
+  budget.recordRequest();
+  const target = chooseTargets(ctx);
+  if (!target) return true;
+  const { usable, probe404 } = target;
   const rr = pool.roundRobin(ctx.alias ?? ANY_DEPLOYMENT);
   const tried = new Set<string>();
-  const maxAttempts = Math.min(pool.config.maxAttempts, usable.length);
+  // Looking for the owner of an unknown id may ask every backend once.
+  const maxAttempts = probe404 ? usable.length : Math.min(pool.config.maxAttempts, usable.length);
   let held: { response: UpstreamResponse; candidate: PoolCandidate } | undefined;
   let lastTransportError: { kind: string; message: string } | undefined;
+  let budgetSpent = false;
 
   while (tried.size < maxAttempts && !ctx.abort.signal.aborted) {
     const c = pick(usable, Date.now(), rr, tried);
     if (!c) break;
+    if (tried.size > 0 && !probe404 && !budget.tryRetry()) {
+      // A pool-wide outage must not turn every request into maxAttempts requests.
+      budgetSpent = true;
+      break;
+    }
     tried.add(c.name);
     if (held) {
       // A retryable answer we kept in case nothing better came; something might now.
@@ -76,14 +84,14 @@ export const forward: Stage = async (ctx) => {
     }
     const status = response.statusCode;
     observe(ctx, c, response, performance.now() - started);
-    if (isRetryableStatus(status)) {
+    if (isRetryableStatus(status) || (probe404 && status === 404)) {
       record.failovers.push({ backend: c.name, reason: `HTTP ${status}` });
       held = { response, candidate: c };
       continue;
     }
     record.backend = c.name;
     record.status = status;
-    const r = await relay(ctx, response, c.name);
+    const r = await relay(ctx, response, c.name, learnCreatedId(ctx, c.name, status));
     if (r.kind === 'failedBeforeBody') {
       const d = describeUpstreamError(r.error);
       c.health.recordFailure(`${d.message} before the body`, Date.now());
@@ -109,6 +117,12 @@ export const forward: Stage = async (ctx) => {
   const now = Date.now();
   const fresh = pool.candidates(ctx.alias).usable;
   const everyoneResting = fresh.length > 0 && fresh.every((c) => c.availableAt > now);
+  if (held && probe404 && held.response.statusCode === 404) {
+    discard(held.response.body);
+    ctx.record.status = 404;
+    sendError(ctx.res, 404, 'StateNotFound', `no backend in the pool knows ${ctx.stateIds!.join(', ')}`);
+    return true;
+  }
   if (held && held.response.statusCode === 429 && everyoneResting) {
     // Better than one backend's Retry-After: when the first of them is back.
     discard(held.response.body);
@@ -118,6 +132,7 @@ export const forward: Stage = async (ctx) => {
   if (held) {
     record.backend = held.candidate.name;
     record.status = held.response.statusCode;
+    if (budgetSpent) record.error = 'retry budget exhausted';
     await relay(ctx, held.response, held.candidate.name);
     return true;
   }
@@ -131,6 +146,7 @@ export const forward: Stage = async (ctx) => {
     allThrottled(ctx, fresh.length > 0 ? fresh : usable);
     return true;
   }
+  if (budgetSpent) record.error = 'retry budget exhausted';
   sendError(ctx.res, 503, 'NoBackendAvailable', `no backend could take the request (${record.failovers.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
   return true;
 };
@@ -179,4 +195,49 @@ function noCandidates(ctx: ProxyContext, unusable: { name: string; reason: strin
   ctx.record.status = 503;
   const why = unusable.length ? unusable.map((u) => `${u.name}: ${u.reason}`).join('; ') : 'no backend is enabled';
   sendError(ctx.res, 503, 'NoBackendAvailable', `no backend can take the request (${why})`);
+}
+
+/**
+ * The backends this request may go to. A request naming a stateful id that
+ * we saw created goes only to the backend that created it; one naming ids we
+ * never saw asks the backends in turn (`probe404`). Answers the request itself
+ * (and returns undefined) when nobody can take it.
+ */
+function chooseTargets(ctx: ProxyContext): { usable: PoolCandidate[]; probe404: boolean } | undefined {
+  const { pool } = ctx;
+  const { usable, unusable } = pool.candidates(ctx.alias);
+  if (ctx.stateIds) {
+    const owners = new Set(ctx.stateIds.map((id) => ctx.settings.sticky.get(id)).filter((o): o is string => o !== undefined));
+    if (owners.size > 1) {
+      ctx.record.status = 409;
+      sendError(ctx.res, 409, 'StateConflict', `${ctx.stateIds.join(', ')} live on different backends (${[...owners].join(', ')}); one request cannot use them together`);
+      return undefined;
+    }
+    const owner = [...owners][0];
+    if (owner !== undefined) {
+      const pinned = usable.filter((c) => c.name === owner);
+      if (pinned.length) return { usable: pinned, probe404: false };
+      const why = unusable.find((u) => u.name === owner)?.reason;
+      ctx.record.status = why ? 503 : 404;
+      sendError(ctx.res, why ? 503 : 404, why ? 'StateBackendUnavailable' : 'StateNotFound', why
+        ? `${ctx.stateIds.join(', ')} lives on backend "${owner}", which cannot take requests now (${why})`
+        : `${ctx.stateIds.join(', ')} was created on backend "${owner}", which is no longer in the pool${ctx.alias ? ` for "${ctx.alias}"` : ''}`);
+      return undefined;
+    }
+  }
+  if (usable.length === 0) {
+    noCandidates(ctx, unusable);
+    return undefined;
+  }
+  return { usable, probe404: ctx.stateIds !== undefined };
+}
+
+/** Remembers which backend created the object a successful response announces. */
+function learnCreatedId(ctx: ProxyContext, backend: string, status: number): ((first: Buffer) => void) | undefined {
+  const kind = ctx.route?.kind;
+  if (status >= 300 || ctx.req.method !== 'POST' || (kind !== 'v1' && kind !== 'openai')) return undefined;
+  return (first) => {
+    const id = createdId(first);
+    if (id) ctx.settings.sticky.set(id, backend);
+  };
 }

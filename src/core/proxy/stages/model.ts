@@ -57,7 +57,31 @@ export const resolveModel: Stage = (ctx) => {
   return false;
 };
 
+/** Deeper than any real request (tool schemas nest a few dozen levels at most). */
+export const MAX_JSON_DEPTH = 128;
+
+/** True when brackets nest deeper than `max`, counting only outside strings. One pass, no allocation. */
+export function jsonTooDeep(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 function parseJson(ctx: ProxyContext, body: Buffer): Record<string, unknown> | undefined {
+  if (jsonTooDeep(body, MAX_JSON_DEPTH)) {
+    sendError(ctx.res, 400, 'invalid_json', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    return undefined;
+  }
   let v: unknown;
   try {
     v = JSON.parse(body.toString('utf8'));

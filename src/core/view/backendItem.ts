@@ -1,0 +1,152 @@
+/**
+ * Backend and deployment snapshots -> what the sidebar tree shows. Pure, so
+ * every state's label, icon and menu flags are unit-tested without VS Code;
+ * the shell only wraps the result in a TreeItem.
+ */
+import type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from '../balancer/health';
+import type { BackendConfig } from '../config/types';
+import { formatCount, formatCountdown, formatLatency, truncate } from './format';
+import { backendTooltip, deploymentTooltip } from './tooltip';
+
+export interface TreeItemModel {
+  label: string;
+  description: string;
+  /** A codicon id for ThemeIcon. */
+  iconId: string;
+  /** A theme color id for the icon; undefined = the default foreground. */
+  colorId: string | undefined;
+  tooltipMarkdown: string;
+  /** `;`-joined flags matched in package.json menus with `viewItem =~ /;flag;/`. */
+  contextValue: string;
+}
+
+export interface BackendItemOptions {
+  now: number;
+  /** False while the proxy is stopped: the snapshot then comes from settings alone. */
+  running: boolean;
+  /** Backends of the in-memory simulated pool: not in settings, so no edit actions. */
+  simulated?: boolean;
+  /** SecretStorage holds a key for this (apiKey) backend. */
+  hasKey?: boolean;
+  /** Masks secrets in free text such as upstream error messages. */
+  mask?: (text: string) => string;
+}
+
+export type ItemLook = 'stopped' | BackendStatus;
+
+interface Look {
+  iconId: string;
+  colorId: string | undefined;
+  word: string;
+}
+
+export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
+  healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  cooling: { iconId: 'watch', colorId: 'list.warningForeground', word: 'cooling down' },
+  unhealthy: { iconId: 'error', colorId: 'list.errorForeground', word: 'unhealthy' },
+  misconfigured: { iconId: 'warning', colorId: 'list.errorForeground', word: 'misconfigured' },
+  signedOut: { iconId: 'account', colorId: 'list.warningForeground', word: 'signed out' },
+  keyMissing: { iconId: 'key', colorId: 'list.warningForeground', word: 'API key missing' },
+  disabled: { iconId: 'circle-slash', colorId: 'disabledForeground', word: 'disabled' },
+  stopped: { iconId: 'circle-outline', colorId: undefined, word: 'proxy stopped' },
+};
+
+const REASON_CHARS = 60;
+
+/** The state to draw: a stopped proxy knows nothing about health, only config and keys. */
+export function itemLook(s: BackendSnapshot, running: boolean): ItemLook {
+  if (running || s.status === 'disabled' || s.status === 'keyMissing') return s.status;
+  return 'stopped';
+}
+
+export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
+  const mask = opts.mask ?? ((t: string) => t);
+  const look = itemLook(s, opts.running);
+  const { iconId, colorId, word } = STATUS_LOOK[look];
+  const parts: string[] = [];
+  const reason = s.reason ? truncate(mask(s.reason), REASON_CHARS) : undefined;
+  switch (look) {
+    case 'healthy':
+      parts.push(word, ...metrics(s));
+      break;
+    case 'cooling':
+      parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
+      break;
+    case 'unhealthy': {
+      const retry = s.ejectedUntil > opts.now ? `, retry in ${formatCountdown(s.ejectedUntil - opts.now)}` : '';
+      parts.push(`${word}${retry}${reason ? `: ${reason}` : ''}`);
+      break;
+    }
+    case 'misconfigured':
+      parts.push(`${word}${reason ? `: ${reason}` : ''}`);
+      break;
+    default:
+      parts.push(word);
+  }
+  return {
+    label: s.name,
+    description: parts.join(' · '),
+    iconId,
+    colorId,
+    tooltipMarkdown: backendTooltip(s, word, { now: opts.now, simulated: opts.simulated ?? false, mask }),
+    contextValue: backendFlags(s, opts),
+  };
+}
+
+export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
+  const running = itemLook(backend, opts.running) !== 'stopped';
+  const look = !running ? STATUS_LOOK.stopped : d.status === 'healthy' ? { ...STATUS_LOOK.healthy, iconId: 'circle-filled' } : STATUS_LOOK[d.status];
+  const parts: string[] = [];
+  if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
+  if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
+  else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
+  if (d.requests > 0) parts.push(`${d.requests} req`);
+  return {
+    label: d.alias,
+    description: parts.join(' · '),
+    iconId: look.iconId,
+    colorId: look.colorId,
+    tooltipMarkdown: deploymentTooltip(d, backend.name, running ? look.word : STATUS_LOOK.stopped.word),
+    contextValue: `;deployment;${running ? d.status : 'stopped'};`,
+  };
+}
+
+/** True while the item shows a countdown, i.e. it must be redrawn every second. */
+export function hasCountdown(s: BackendSnapshot, now: number): boolean {
+  return s.cooldownUntil > now || s.ejectedUntil > now || s.deployments.some((d) => d.cooldownUntil > now);
+}
+
+/**
+ * What a stopped proxy can still tell: the config and whether a key is set.
+ * Shaped like a live snapshot so the tree has one code path.
+ */
+export function idleSnapshot(b: BackendConfig, hasKey: boolean): BackendSnapshot {
+  const status: BackendStatus = !b.enabled ? 'disabled' : b.auth === 'apiKey' && !hasKey ? 'keyMissing' : 'healthy';
+  return {
+    name: b.name, endpoint: b.endpoint, priority: b.priority, weight: b.weight, auth: b.auth, enabled: b.enabled,
+    status, reason: status === 'keyMissing' ? 'no API key: run "AOAI Pool: Set API Key"' : undefined,
+    cooldownUntil: 0, ejectedUntil: 0, latencyMs: undefined, lastStatus: undefined, lastError: undefined, lastErrorAt: undefined,
+    remainingRequests: undefined, remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0,
+    lastProbeAt: undefined,
+    deployments: Object.entries(b.deployments ?? {}).map(([alias, deployment]) => ({
+      alias, deployment, status: 'healthy', cooldownUntil: 0, lastStatus: undefined, requests: 0,
+    })),
+  };
+}
+
+function metrics(s: BackendSnapshot): string[] {
+  const out: string[] = [];
+  const latency = formatLatency(s.latencyMs);
+  if (latency) out.push(latency);
+  if (s.remainingTokens !== undefined) out.push(`${formatCount(s.remainingTokens)} tok`);
+  if (s.remainingRequests !== undefined) out.push(`${formatCount(s.remainingRequests)} req`);
+  return out;
+}
+
+function backendFlags(s: BackendSnapshot, opts: BackendItemOptions): string {
+  const flags = ['backend', itemLook(s, opts.running), s.enabled ? 'enabled' : 'disabled', s.auth];
+  if (s.auth === 'apiKey' && opts.hasKey) flags.push('keySet');
+  // Simulated backends live in memory: no settings edits, no keys to manage.
+  flags.push(opts.simulated ? 'simulated' : 'configured');
+  return `;${flags.join(';')};`;
+}

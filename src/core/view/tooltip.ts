@@ -1,0 +1,46 @@
+/**
+ * Markdown tooltips of tree items. Upstream text (reasons, errors) is masked
+ * and escaped: it may carry a key echoed by a misbehaving server, or markdown
+ * that would render as a link.
+ */
+import type { BackendSnapshot, DeploymentSnapshot } from '../balancer/health';
+import { escapeMarkdown as esc, formatAgo, formatCount, formatCountdown, formatLatency } from './format';
+
+export interface TooltipOptions {
+  now: number;
+  simulated: boolean;
+  mask: (text: string) => string;
+}
+
+export function backendTooltip(s: BackendSnapshot, word: string, o: TooltipOptions): string {
+  const lines: string[] = [];
+  lines.push(`**${esc(s.name)}**: ${esc(word)}${s.reason ? `: ${esc(o.mask(s.reason))}` : ''}`);
+  lines.push(`Endpoint: \`${s.endpoint.replace(/`/g, '')}\`${o.simulated ? ' (simulated)' : ''}`);
+  lines.push(`Priority ${s.priority} · weight ${s.weight}`);
+  lines.push(`Auth: ${s.auth === 'apiKey' ? (o.simulated ? 'API key (simulator)' : 'API key, kept in VS Code SecretStorage') : 'Microsoft Entra ID'}`);
+  if (s.cooldownUntil > o.now) lines.push(`Cooling down for ${formatCountdown(s.cooldownUntil - o.now)}`);
+  if (s.ejectedUntil > o.now) lines.push(`Taken out of rotation for ${formatCountdown(s.ejectedUntil - o.now)}`);
+  const latency = formatLatency(s.latencyMs);
+  if (latency) lines.push(`Latency: ${latency}`);
+  const remaining: string[] = [];
+  if (s.remainingTokens !== undefined) remaining.push(`${formatCount(s.remainingTokens)} tokens`);
+  if (s.remainingRequests !== undefined) remaining.push(`${formatCount(s.remainingRequests)} requests`);
+  if (remaining.length) lines.push(`Remaining (last response): ${remaining.join(', ')}`);
+  lines.push(`Requests: ${s.requests} · failures ${s.failures} · throttled ${s.throttled}${s.lastStatus ? ` · last status ${s.lastStatus}` : ''}`);
+  if (s.lastError) {
+    const when = s.lastErrorAt ? ` (${formatAgo(s.lastErrorAt, o.now)})` : '';
+    lines.push(`Last error${when}: ${esc(o.mask(s.lastError))}`);
+  }
+  if (s.lastProbeAt) lines.push(`Last probe: ${formatAgo(s.lastProbeAt, o.now)}`);
+  // Two trailing spaces: a markdown line break without a paragraph gap.
+  return lines.join('  \n');
+}
+
+export function deploymentTooltip(d: DeploymentSnapshot, backend: string, word: string): string {
+  const lines = [
+    `**${esc(d.alias)}**${d.alias !== d.deployment ? ` → deployment \`${d.deployment}\`` : ''} on ${esc(backend)}: ${esc(word)}`,
+    `Requests: ${d.requests}${d.lastStatus ? ` · last status ${d.lastStatus}` : ''}`,
+  ];
+  if (d.status === 'misconfigured') lines.push('The resource answered 404: it has no deployment of this name.');
+  return lines.join('  \n');
+}
