@@ -32,7 +32,12 @@ export class Redactor {
       this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
       text = text.replace(this.pattern, '***');
     }
+    // Shapes of secrets we were never told about: JWTs (Entra tokens inside
+    // error messages), Azure OpenAI keys (32 hex, or the 84-character form).
     return text
+      .replace(/\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g, '***')
+      .replace(/\b[0-9a-fA-F]{32}\b/g, '***')
+      .replace(/\b[A-Za-z0-9]{84}\b/g, '***')
       .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***')
       .replace(/(api[-_]?key["']?\s*[:=]\s*["']?)[^\s"'&,]{8,}/gi, '$1***');
   }

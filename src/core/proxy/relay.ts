@@ -98,6 +98,9 @@ async function relayError(ctx: ProxyContext, upstream: UpstreamResponse, backend
   if (res.destroyed) return { kind: 'clientGone' };
   const body = Buffer.from(ctx.settings.mask(Buffer.concat(chunks).toString('utf8')), 'utf8');
   const headers = downstreamResponseHeaders(upstream.headers, backendName);
+  for (const [k, v] of Object.entries(headers)) {
+    if (typeof v === 'string') headers[k] = ctx.settings.mask(v);
+  }
   delete headers['content-encoding'];
   headers['content-length'] = body.length;
   res.writeHead(upstream.statusCode, headers);

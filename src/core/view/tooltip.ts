@@ -38,7 +38,7 @@ export function backendTooltip(s: BackendSnapshot, word: string, o: TooltipOptio
 
 export function deploymentTooltip(d: DeploymentSnapshot, backend: string, word: string): string {
   const lines = [
-    `**${esc(d.alias)}**${d.alias !== d.deployment ? ` → deployment \`${d.deployment}\`` : ''} on ${esc(backend)}: ${esc(word)}`,
+    `**${esc(d.alias)}**${d.alias !== d.deployment ? ` → deployment \`${d.deployment.replace(/`/g, '')}\`` : ''} on ${esc(backend)}: ${esc(word)}`,
     `Requests: ${d.requests}${d.lastStatus ? ` · last status ${d.lastStatus}` : ''}`,
   ];
   if (d.status === 'misconfigured') lines.push('The resource answered 404: it has no deployment of this name.');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHAT, CLIENT_KEY, chatPath, closeAll, okBackend, send, startProxy } from '../../helpers/net';
+import { CHAT, CLIENT_KEY, chatPath, closeAll, okBackend, send, startProxy } from '../helpers/net';
 
 afterEach(closeAll);
 

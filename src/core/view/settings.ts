@@ -1,0 +1,107 @@
+/**
+ * The extension's settings (`aoaiPool.*`) <-> the core's config model. VS Code
+ * settings are flat dotted keys (`aoaiPool.timeouts.connectMs`) so each one
+ * gets its own row in the Settings UI; the adapter folds them back into the
+ * nested RawPoolConfig that validateConfig checks.
+ */
+import { poolConfigSchema } from '../config/schema';
+import type { ConfigIssue, PoolConfig, RawPoolConfig } from '../config/types';
+
+export const SETTINGS_SECTION = 'aoaiPool';
+
+/** Config fields that are not settings: the extension always listens on loopback. */
+const NOT_SETTINGS: ReadonlySet<string> = new Set(['$schema', 'host', 'allowedHosts']);
+
+type SchemaNode = { type?: string; properties?: Record<string, SchemaNode> };
+
+/** Every pool option exposed as a setting, relative to `aoaiPool.`, in schema order. */
+export const POOL_SETTING_KEYS: readonly string[] = Object.entries(poolConfigSchema.properties as Record<string, SchemaNode>).flatMap(
+  ([key, node]) => {
+    if (NOT_SETTINGS.has(key)) return [];
+    if (node.type === 'object' && node.properties) return Object.keys(node.properties).map((sub) => `${key}.${sub}`);
+    return [key];
+  },
+);
+
+export type EntraCredentialKind = 'vscode' | 'azureCli' | 'default';
+export const ENTRA_CREDENTIALS: readonly EntraCredentialKind[] = ['vscode', 'azureCli', 'default'];
+
+/** Settings of the extension itself (not part of the pool config). */
+export interface ShellSettings {
+  autoStart: boolean;
+  terminalEnvironment: boolean;
+  entraCredential: EntraCredentialKind;
+  /** Tenant id or domain; undefined = the account's home tenant. */
+  entraTenant: string | undefined;
+}
+
+/**
+ * Settings whose change needs the proxy restarted; everything else is applied
+ * live with `proxy.reload()` (rust-analyzer's `requiresServerReloadOpts`).
+ */
+export const RESTART_SETTINGS: readonly string[] = ['port'];
+
+/**
+ * Settings a workspace may not set unless it is trusted: a backend list from
+ * a cloned repo could name a backend like one of yours and send your key or
+ * Entra token to its own endpoint. See the Workspace Trust guide,
+ * `restrictedConfigurations`.
+ */
+export const RESTRICTED_SETTINGS: readonly string[] = ['backends', 'entra.credential', 'entra.tenant'];
+
+export type SettingReader = (key: string) => unknown;
+
+/** Folds the flat settings into a raw config; blanks (cleared fields) are left out. */
+export function settingsToRawConfig(read: SettingReader): RawPoolConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of POOL_SETTING_KEYS) {
+    const value = read(key);
+    if (value === undefined || value === null || value === '') continue;
+    const [head, sub] = key.split('.') as [string, string | undefined];
+    // Settings values are frozen proxies in VS Code; the core gets plain copies.
+    const plain = typeof value === 'object' ? JSON.parse(JSON.stringify(value)) : value;
+    if (sub === undefined) raw[head] = plain;
+    else raw[head] = { ...(raw[head] as Record<string, unknown> | undefined), [sub]: plain };
+  }
+  if (!('backends' in raw)) raw.backends = [];
+  return raw as unknown as RawPoolConfig;
+}
+
+export function readShellSettings(read: SettingReader): ShellSettings {
+  const credential = read('entra.credential');
+  const tenant = read('entra.tenant');
+  return {
+    autoStart: read('autoStart') !== false,
+    terminalEnvironment: read('terminalEnvironment') !== false,
+    entraCredential: ENTRA_CREDENTIALS.includes(credential as EntraCredentialKind) ? (credential as EntraCredentialKind) : 'vscode',
+    entraTenant: typeof tenant === 'string' && tenant.trim() ? tenant.trim() : undefined,
+  };
+}
+
+export function needsRestart(prev: PoolConfig, next: PoolConfig): boolean {
+  return prev.port !== next.port || prev.host !== next.host;
+}
+
+/** The setting to open for an issue: `backends[2].weight` -> `aoaiPool.backends`. */
+export function settingForIssue(issue: ConfigIssue): string {
+  const head = issue.path.split(/[[]/)[0] ?? '';
+  const key = POOL_SETTING_KEYS.find((k) => k === head) ?? POOL_SETTING_KEYS.find((k) => head.startsWith(`${k}.`)) ?? head.split('.')[0];
+  return key ? `${SETTINGS_SECTION}.${key}` : SETTINGS_SECTION;
+}
+
+/** An issue worded for settings: `aoaiPool.backends[2].weight: must be ...`. */
+export function describeSettingIssue(issue: ConfigIssue): string {
+  return issue.path ? `${SETTINGS_SECTION}.${issue.path}: ${issue.message}` : issue.message;
+}
+
+export type SettingScope = 'global' | 'workspace';
+
+/**
+ * Where a setting's effective value comes from. Arrays are not merged across
+ * scopes, so an edit of `backends` must go where the effective list lives.
+ */
+export function effectiveScope(inspected: { globalValue?: unknown; workspaceValue?: unknown } | undefined): SettingScope | undefined {
+  if (inspected?.workspaceValue !== undefined) return 'workspace';
+  if (inspected?.globalValue !== undefined) return 'global';
+  return undefined;
+}
