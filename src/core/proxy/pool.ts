@@ -28,7 +28,8 @@ export class PoolRuntime {
   constructor(
     readonly config: PoolConfig,
     readonly auth: UpstreamAuth,
-    private readonly onState: (s: BackendSnapshot) => void,
+    /** Called on every health change; builds a snapshot only if someone listens. */
+    private readonly onState: (h: BackendHealth) => void,
     previous?: PoolRuntime,
   ) {
     this.upstreams = new Upstreams(config.timeouts.connectMs);
@@ -96,7 +97,7 @@ export class PoolRuntime {
   }
 
   changed(h: BackendHealth): void {
-    this.onState(h.snapshot(Date.now()));
+    this.onState(h);
   }
 
   snapshots(now = Date.now()): BackendSnapshot[] {

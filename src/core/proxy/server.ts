@@ -11,7 +11,7 @@ import { isPoolError, PoolError } from '../errors';
 import { TypedEmitter, type PoolEventMap, type RequestRecord } from '../events';
 import { silentLogger, Redactor, maskingLogger, type Logger } from '../log';
 import { UpstreamAuth, type CredentialSource } from '../auth/credentials';
-import type { BackendSnapshot } from '../balancer/health';
+import type { BackendHealth, BackendSnapshot } from '../balancer/health';
 import { PoolRuntime } from './pool';
 import { HealthProber } from './probe';
 import { sendError } from './http';
@@ -70,7 +70,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.clientKey = options.clientKey;
     this.log = maskingLogger(options.logger ?? silentLogger, this.redactor);
     this.auth = new UpstreamAuth(options.credentials, this.redactor);
-    this.pool = new PoolRuntime(options.config, this.auth, (s) => this.emitState(s));
+    this.pool = new PoolRuntime(options.config, this.auth, (h) => this.healthChanged(h));
     this.prober = new HealthProber(() => this.pool, this.log);
     this.settings = this.makeSettings();
   }
@@ -151,7 +151,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
    */
   reload(config: PoolConfig): void {
     const old = this.pool;
-    this.pool = new PoolRuntime(config, this.auth, (s) => this.emitState(s), old);
+    this.pool = new PoolRuntime(config, this.auth, (h) => this.healthChanged(h), old);
     this.prober.restart();
     void old.upstreams.close();
     this.emit('reload', { ok: true, errors: [] });
@@ -192,6 +192,12 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.sockets.clear();
     await Promise.all([closed, this.pool.upstreams.destroy()]);
     this.emit('closed');
+  }
+
+  private healthChanged(h: BackendHealth): void {
+    // Every response changes health; a snapshot costs an allocation per
+    // request, so build one only when the tree or a test is listening.
+    if (this.listenerCount('state') > 0) this.emit('state', h.snapshot(Date.now()));
   }
 
   private emitState(s: BackendSnapshot): void {

@@ -10,8 +10,24 @@ import { findField, multipartBoundary, replaceField } from '../multipart';
 import type { ProxyContext, Stage } from '../context';
 
 const DEPLOYMENT = new RegExp(DEPLOYMENT_NAME_PATTERN);
-/** Cheap test for `"stream": true` without parsing a large prompt. */
-const STREAM_TRUE = /"stream"\s*:\s*true/;
+const STREAM_KEY = Buffer.from('"stream"');
+
+/**
+ * `"stream": true` without parsing or decoding a large prompt: a byte search
+ * for the key, then a look at what follows it. A `"stream"` inside a string
+ * value could fool it; the cost of that is only the shorter header timeout.
+ */
+export function asksForStream(body: Buffer): boolean {
+  for (let at = body.indexOf(STREAM_KEY); at !== -1; at = body.indexOf(STREAM_KEY, at + 1)) {
+    let i = at + STREAM_KEY.length;
+    while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
+    if (body[i] !== 0x3a) continue; // ':'
+    i++;
+    while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
+    if (body[i] === 0x74 && body[i + 1] === 0x72 && body[i + 2] === 0x75 && body[i + 3] === 0x65) return true; // true
+  }
+  return false;
+}
 
 export const resolveModel: Stage = (ctx) => {
   const route = ctx.route!;
@@ -21,7 +37,7 @@ export const resolveModel: Stage = (ctx) => {
 
   if (route.kind === 'deployment') {
     ctx.alias = route.alias;
-    ctx.stream = isJson && STREAM_TRUE.test(body.toString('latin1', 0, Math.min(body.length, 1 << 20)));
+    ctx.stream = isJson && asksForStream(body);
     return false;
   }
   if (route.kind !== 'v1' && route.kind !== 'openai') return false;

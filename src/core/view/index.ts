@@ -1,0 +1,11 @@
+/** Pure view logic of the extension: everything testable without VS Code. */
+export * from './format';
+export * from './backendItem';
+export * from './tooltip';
+export * from './state';
+export * from './settings';
+export * from './inputs';
+export * from './jwt';
+export * from './simulated';
+export * from './apim';
+export * from './manifest';

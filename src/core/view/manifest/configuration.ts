@@ -1,0 +1,103 @@
+/**
+ * `contributes.configuration`, generated from the config schema so the
+ * settings, the CLI's config file and the validator can never disagree.
+ * Sections follow rust-analyzer's layout: an array of titled groups.
+ */
+import { backendSchema, poolConfigSchema } from '../../config/schema';
+import { POOL_SETTING_KEYS, SETTINGS_SECTION } from '../settings';
+
+type Json = Record<string, unknown>;
+
+/** JSON-schema keywords VS Code reads; our `x-expect` becomes the pattern's error message. */
+export function toSettingSchema(node: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'x-expect') continue;
+    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as Record<string, Json>).map(([p, n]) => [p, toSettingSchema(n)]));
+    else if (k === 'anyOf') out[k] = (v as Json[]).map(toSettingSchema);
+    else if ((k === 'items' || k === 'additionalProperties' || k === 'propertyNames') && typeof v === 'object' && v) out[k] = toSettingSchema(v as Json);
+    else out[k] = Array.isArray(v) ? [...v] : v;
+  }
+  if (typeof node.pattern === 'string' && typeof node['x-expect'] === 'string') out.patternErrorMessage = `Must be ${node['x-expect']}.`;
+  return out;
+}
+
+const pool = poolConfigSchema.properties as unknown as Record<string, Json & { properties?: Record<string, Json> }>;
+
+/** A pool option's schema by its setting key (`timeouts.connectMs`). */
+function poolSetting(key: string, extra: Json = {}): Json {
+  const [head, sub] = key.split('.') as [string, string | undefined];
+  const node = sub === undefined ? pool[head] : pool[head]?.properties?.[sub];
+  if (!node) throw new Error(`no schema for ${key}`);
+  const out = { ...toSettingSchema(node), ...extra };
+  // An optional text setting shows as an empty box; the adapter drops "" (= not set),
+  // so minLength would only flag the untouched default in the Settings UI.
+  if (out.type === 'string' && out.default === undefined) delete out.minLength;
+  return out;
+}
+
+function section(title: string, properties: Record<string, Json>): Json {
+  let order = 0;
+  return {
+    title,
+    properties: Object.fromEntries(Object.entries(properties).map(([k, v]) => [`${SETTINGS_SECTION}.${k}`, { ...v, order: order++ }])),
+  };
+}
+
+const TENANT_PATTERN = '^([0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)?$';
+
+export function configurationContribution(): Json[] {
+  const rest = POOL_SETTING_KEYS.filter((k) => !['port', 'backends', 'logRequests'].includes(k));
+  return [
+    section('Proxy', {
+      port: poolSetting('port', {
+        markdownDescription: `${pool.port!.markdownDescription} The proxy always listens on \`127.0.0.1\`; a change restarts it.`,
+      }),
+      autoStart: {
+        type: 'boolean',
+        default: true,
+        markdownDescription: 'Start the proxy when VS Code starts, and when the first backend is added.',
+      },
+      terminalEnvironment: {
+        type: 'boolean',
+        default: true,
+        markdownDescription:
+          'While the proxy runs, new integrated terminals get `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`, `OPENAI_BASE_URL` and `OPENAI_API_KEY` ' +
+          'pointing at the pool, so the Azure OpenAI and OpenAI SDKs use it unchanged. The key is the pool\'s client key, not an Azure key.',
+      },
+      logRequests: poolSetting('logRequests', { markdownDescription: 'Log one line per request in the **AOAI Pool** output channel.' }),
+    }),
+    section('Backends', {
+      backends: {
+        ...poolSetting('backends'),
+        items: toSettingSchema(backendSchema as unknown as Json),
+        default: [],
+        markdownDescription:
+          `${pool.backends!.markdownDescription} Add one with **AOAI Pool: Add Backend**. ` +
+          'API keys are never settings: **AOAI Pool: Set API Key** keeps them in VS Code SecretStorage.',
+      },
+    }),
+    section('Azure Sign-in', {
+      'entra.credential': {
+        type: 'string',
+        enum: ['vscode', 'azureCli', 'default'],
+        default: 'vscode',
+        enumDescriptions: [
+          'The Microsoft account you sign in to VS Code with (Accounts menu, or **AOAI Pool: Sign in to Azure**).',
+          'The Azure CLI account (`az login`).',
+          'DefaultAzureCredential from @azure/identity: environment variables, workload or managed identity, Azure CLI, Azure PowerShell, Azure Developer CLI.',
+        ],
+        markdownDescription: 'Where tokens for backends with `"auth": "entra"` come from.',
+      },
+      'entra.tenant': {
+        type: 'string',
+        default: '',
+        pattern: TENANT_PATTERN,
+        patternErrorMessage: 'Must be a tenant id (a GUID) or a domain such as contoso.onmicrosoft.com.',
+        markdownDescription: 'Tenant (directory) id or domain of the Entra tokens. Empty: the account\'s home tenant.',
+      },
+    }),
+    section('Failover and Health', Object.fromEntries(rest.filter((k) => !k.startsWith('apim.')).map((k) => [k, poolSetting(k)]))),
+    section('APIM Generator', Object.fromEntries(rest.filter((k) => k.startsWith('apim.')).map((k) => [k, poolSetting(k)]))),
+  ];
+}

@@ -1,0 +1,34 @@
+/**
+ * The package.json fields the extension shell owns, as data.
+ * `node scripts/gen-contributes.mjs` writes them into package.json; a unit
+ * test fails when package.json drifts from this.
+ */
+import { configurationContribution } from './configuration';
+import { CATEGORY, COMMANDS, MENUS, VIEW_CONTAINER_ID, VIEW_ID, VIEWS_WELCOME } from './commands';
+
+export { COMMANDS, CONTEXT_KEYS, VIEW_ID, type CommandId } from './commands';
+export { configurationContribution, toSettingSchema } from './configuration';
+
+const ACTIVITY_ICON = 'media/aoai-pool.svg';
+
+export const OWNED_MANIFEST_FIELDS = ['categories', 'keywords', 'icon', 'galleryBanner', 'activationEvents', 'contributes'] as const;
+
+export function extensionManifest(): Record<(typeof OWNED_MANIFEST_FIELDS)[number], unknown> {
+  return {
+    categories: ['AI', 'Other'],
+    keywords: ['azure openai', 'openai', 'load balancer', 'proxy', 'failover', 'rate limit', '429', 'entra id', 'api management', 'apim'],
+    icon: 'media/icon.png',
+    galleryBanner: { color: '#0b2a4a', theme: 'dark' },
+    // Auto-start needs an activation without user action; commands and the
+    // view activate the extension on their own (VS Code >= 1.74).
+    activationEvents: ['onStartupFinished'],
+    contributes: {
+      commands: COMMANDS.map((c) => ({ command: c.id, title: c.title, category: CATEGORY, ...('icon' in c ? { icon: c.icon } : {}) })),
+      menus: MENUS,
+      viewsContainers: { activitybar: [{ id: VIEW_CONTAINER_ID, title: 'AOAI Pool', icon: ACTIVITY_ICON }] },
+      views: { [VIEW_CONTAINER_ID]: [{ id: VIEW_ID, name: 'Backends', contextualTitle: 'AOAI Pool', icon: ACTIVITY_ICON }] },
+      viewsWelcome: VIEWS_WELCOME,
+      configuration: configurationContribution(),
+    },
+  };
+}
