@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/adversarial/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['test/globalSetup.ts'],
     // Real sockets everywhere: keep each file in its own worker so a leaked
     // server in one file cannot hold a port or a timer in another.
     pool: 'forks',
