@@ -58,24 +58,17 @@ export class Upstreams {
     return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
   }
 
-  /** Waits for in-flight requests (hot reload); destroys whatever is left after `graceMs`. */
-  async close(graceMs = 30_000): Promise<void> {
+  /**
+   * Hot reload: stop taking requests and close each connection once its
+   * in-flight request is done. No deadline: a generation that streams for ten
+   * minutes must not be cut by an edit of the settings, and a silent one is
+   * ended by its own idle timeout.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(
-      pools.map(async (p) => {
-        const timer = setTimeout(() => p.destroy().catch(() => undefined), graceMs);
-        timer.unref();
-        try {
-          await p.close();
-        } catch {
-          // destroyed by the timer
-        } finally {
-          clearTimeout(timer);
-        }
-      }),
-    );
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
   }
 
   /** Shutdown: abort everything now. */
