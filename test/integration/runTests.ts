@@ -1,0 +1,65 @@
+// Runs the integration suites in a real extension host via @vscode/test-electron.
+//   npx tsx test/integration/runTests.ts            (after `node esbuild.js`)
+//
+// VSCODE_TEST_HOST=code-server (default): the offline host from
+//   scripts/vscode-test (code-server + headless chromium; setup.mjs installs it).
+//   VSCODE_VERSION=stable|min|all picks VS Code 1.139 / 1.100 / both. The
+//   host is installed first when missing (~2-3 min once; instant after).
+// VSCODE_TEST_HOST=desktop: test-electron downloads desktop VS Code
+//   (stable, or 1.100.0 for min) - for a developer machine with internet.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runTests } from '@vscode/test-electron';
+
+const root = path.resolve(__dirname, '..', '..');
+const extensionDevelopmentPath = root;
+const extensionTestsPath = path.join(root, 'out', 'test', 'integration', 'index.js');
+const launcher = path.join(root, 'scripts', 'vscode-test', 'code-server-launcher.mjs');
+
+const DESKTOP_VERSIONS: Record<string, string> = { stable: 'stable', min: '1.100.0' };
+
+async function runOne(flavor: string): Promise<void> {
+  console.log(`\n=== integration tests: VS Code ${flavor} (${process.env.VSCODE_TEST_HOST ?? 'code-server'}) ===`);
+  if (process.env.VSCODE_TEST_HOST === 'desktop') {
+    await runTests({ version: DESKTOP_VERSIONS[flavor], extensionDevelopmentPath, extensionTestsPath });
+    return;
+  }
+  // test-electron spawns the launcher directly; a checkout may lose the x bit.
+  fs.chmodSync(launcher, 0o755);
+  await runTests({
+    vscodeExecutablePath: launcher,
+    extensionDevelopmentPath,
+    extensionTestsPath,
+    extensionTestsEnv: { VSCODE_VERSION: flavor },
+  });
+}
+
+async function main(): Promise<void> {
+  const requested = process.env.VSCODE_VERSION ?? 'stable';
+  const flavors = requested === 'all' ? ['stable', 'min'] : [requested];
+  for (const flavor of flavors) {
+    if (!(flavor in DESKTOP_VERSIONS)) throw new Error(`VSCODE_VERSION must be stable, min or all, got "${flavor}"`);
+  }
+  if (process.env.VSCODE_TEST_HOST !== 'desktop') {
+    const setup = spawnSync(process.execPath, [path.join(root, 'scripts', 'vscode-test', 'setup.mjs'), ...flavors], {
+      stdio: 'inherit',
+    });
+    if (setup.status !== 0) process.exit(1);
+  }
+  const failed: string[] = [];
+  for (const flavor of flavors) {
+    try {
+      await runOne(flavor);
+    } catch (err) {
+      console.error(`integration tests failed on VS Code ${flavor}: ${err instanceof Error ? err.message : String(err)}`);
+      failed.push(flavor);
+    }
+  }
+  if (failed.length > 0) process.exit(1);
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
