@@ -1,7 +1,63 @@
-import type * as vscode from 'vscode';
+/**
+ * Activation only wires objects together and hands every disposable to VS
+ * Code; behaviour lives in src/vscode (the shell) and src/core (no vscode).
+ */
+import * as vscode from 'vscode';
+import { Redactor } from './core';
+import { createApi, type AoaiPoolApi } from './vscode/api';
+import { EntraAuth } from './vscode/auth';
+import { registerCommands } from './vscode/commands';
+import { reportStartError } from './vscode/commands/proxy';
+import { PoolController } from './vscode/controller';
+import { errorText, reportConfigErrors } from './vscode/errors';
+import { createLog } from './vscode/log';
+import { Secrets } from './vscode/secrets';
+import { readSettings } from './vscode/settings';
+import { PoolStatusBar } from './vscode/statusBar';
+import { TerminalEnvironment } from './vscode/terminalEnv';
+import { PoolTreeView } from './vscode/tree/view';
 
-// Wired up in the extension issue (#3): activation only builds objects and
-// pushes disposables.
-export async function activate(_context: vscode.ExtensionContext): Promise<void> {}
+export type { AoaiPoolApi } from './vscode/api';
 
-export async function deactivate(): Promise<void> {}
+let closePool: (() => Promise<void>) | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<AoaiPoolApi> {
+  try {
+    // One redactor for the shell and the core: every secret either side loads is masked everywhere.
+    const redactor = new Redactor();
+    const log = createLog(redactor);
+    const secrets = new Secrets(context.secrets, redactor);
+    const auth = new EntraAuth(log, readSettings().shell);
+    const controller = new PoolController({ secrets, auth, log, redactor, reportConfigErrors: (errors) => reportConfigErrors(errors, log) });
+    const shell = { controller, secrets, auth, log, redactor };
+    const tree = new PoolTreeView(controller, secrets, auth, redactor);
+    const statusBar = new PoolStatusBar(controller);
+    const terminals = new TerminalEnvironment(context.environmentVariableCollection, controller, secrets);
+    const onStartError = (e: unknown) => reportStartError(e, shell);
+
+    context.subscriptions.push(
+      log.channel, secrets, auth, controller, tree, statusBar, terminals,
+      ...registerCommands(shell),
+      secrets.onDidChange((e) => (e.kind === 'clientKey' ? void controller.clientKeyChanged() : controller.credentialsChanged(true))),
+      auth.onDidChange(() => controller.credentialsChanged(true)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('aoaiPool')) void controller.settingsChanged(onStartError);
+      }),
+      // Trust lifts the restriction on workspace backends: re-read them.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void controller.settingsChanged(onStartError)),
+    );
+    closePool = () => controller.close();
+
+    void controller.autoStart(onStartError);
+    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth });
+  } catch (e) {
+    // VS Code only logs a failed activation; say it where the user looks.
+    void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);
+    throw e;
+  }
+}
+
+/** VS Code waits for this: the proxy and simulators close and free their ports. */
+export function deactivate(): Promise<void> | undefined {
+  return closePool?.();
+}

@@ -14,6 +14,10 @@ export interface CredentialSource {
   apiKey(backend: BackendConfig): string | undefined;
   /** Credential for `entra` backends; undefined = nobody signed in. */
   tokenCredential(): TokenCredentialLike | undefined;
+  /** How to fix a missing key, in the words of this host (CLI: an env var; VS Code: a command). */
+  missingKeyHint?(backend: BackendConfig): string;
+  /** How to sign in, in the words of this host. */
+  signInHint?(): string;
 }
 
 /** CLI: keys from `apiKeyEnv`, tokens from whatever credential the CLI built. */
@@ -21,6 +25,8 @@ export function envCredentialSource(env: NodeJS.ProcessEnv, credential?: TokenCr
   return {
     apiKey: (b) => env[b.apiKeyEnv] || undefined,
     tokenCredential: () => credential,
+    missingKeyHint: (b) => `set the environment variable ${b.apiKeyEnv}`,
+    signInHint: () => 'run "az login", or set up another DefaultAzureCredential source',
   };
 }
 
@@ -40,14 +46,12 @@ export class UpstreamAuth {
   async headerFor(backend: BackendConfig): Promise<UpstreamAuthResult> {
     if (backend.auth === 'apiKey') {
       const key = this.source.apiKey(backend);
-      if (!key) {
-        return { ok: false, state: 'keyMissing', reason: `no API key: set the environment variable ${backend.apiKeyEnv} (CLI) or run "AOAI Pool: Set API Key" (VS Code)` };
-      }
+      if (!key) return { ok: false, state: 'keyMissing', reason: this.missingKeyReason(backend) };
       this.redactor.add(key);
       return { ok: true, header: 'api-key', value: key };
     }
     const credential = this.source.tokenCredential();
-    if (!credential) return { ok: false, state: 'signedOut', reason: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure" (VS Code) or "az login" (CLI)' };
+    if (!credential) return { ok: false, state: 'signedOut', reason: this.signedOutReason() };
     let cached = this.tokens.get(credential);
     if (!cached) {
       cached = new CachedToken(credential, COGNITIVE_SERVICES_SCOPE);
@@ -62,8 +66,21 @@ export class UpstreamAuth {
     }
   }
 
-  /** Synchronous check used to show "key missing" before any request. */
-  hasApiKey(backend: BackendConfig): boolean {
-    return backend.auth !== 'apiKey' || !!this.source.apiKey(backend);
+  /**
+   * Synchronous check used to show "key missing" or "signed out" before any
+   * request: undefined when the backend has what it needs to try.
+   */
+  missingCredential(backend: BackendConfig): { state: 'keyMissing' | 'signedOut'; reason: string } | undefined {
+    if (backend.auth === 'apiKey') return this.source.apiKey(backend) ? undefined : { state: 'keyMissing', reason: this.missingKeyReason(backend) };
+    return this.source.tokenCredential() ? undefined : { state: 'signedOut', reason: this.signedOutReason() };
+  }
+
+  missingKeyReason(backend: BackendConfig): string {
+    const hint = this.source.missingKeyHint?.(backend) ?? `set the environment variable ${backend.apiKeyEnv} (CLI) or run "AOAI Pool: Set API Key" (VS Code)`;
+    return `no API key: ${hint}`;
+  }
+
+  signedOutReason(): string {
+    return `not signed in to Azure: ${this.source.signInHint?.() ?? 'run "AOAI Pool: Sign in to Azure" (VS Code) or "az login" (CLI)'}`;
   }
 }

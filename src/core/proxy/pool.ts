@@ -46,14 +46,22 @@ export class PoolRuntime {
     this.refreshCredentials();
   }
 
-  /** Marks backends whose key is missing so they show as such before any request. */
+  /**
+   * Marks backends without a key, or without anyone signed in, so they show
+   * as such before any request; and clears those marks once the credential
+   * is there. A token that fails later is found by requests and probes.
+   */
   refreshCredentials(): void {
     for (const h of this.health.values()) {
-      if (h.config.auth !== 'apiKey') continue;
       const before = h.credential;
-      const has = this.auth.hasApiKey(h.config);
-      h.credential = has ? 'ok' : 'keyMissing';
-      h.credentialReason = has ? undefined : `no API key: set ${h.config.apiKeyEnv} (CLI) or run "AOAI Pool: Set API Key" (VS Code)`;
+      const missing = this.auth.missingCredential(h.config);
+      if (missing) {
+        h.credential = missing.state;
+        h.credentialReason = missing.reason;
+      } else if (h.credential !== 'ok' && (h.config.auth === 'apiKey' || h.credential === 'signedOut')) {
+        h.credential = 'ok';
+        h.credentialReason = undefined;
+      }
       if (before !== h.credential) this.changed(h);
     }
   }

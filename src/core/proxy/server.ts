@@ -126,7 +126,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
       const onError = (e: NodeJS.ErrnoException) => {
         server.off('listening', onListening);
         reject(e.code === 'EADDRINUSE'
-          ? new PoolError('PORT_IN_USE', `port ${port} on ${host} is already in use; stop the other program or choose another port ("port" in the config, or --port)`)
+          ? new PoolError('PORT_IN_USE', `port ${port} on ${host} is already in use; stop the other program or choose another port`, { port, host })
           : new PoolError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${e.message}`));
       };
       const onListening = () => {
@@ -142,6 +142,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
     this.prober.start();
     this.emit('listening', { host, port: this.boundPort, url: this.url });
+    // States set while constructing (key missing, signed out) had no listener yet.
+    for (const s of this.pool.snapshots()) this.emitState(s);
   }
 
   /**
@@ -160,12 +162,6 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
 
   /** Credentials changed (a key was set, someone signed in): re-check who is usable. */
   credentialsChanged(): void {
-    for (const h of this.pool.health.values()) {
-      if (h.credential === 'signedOut') {
-        h.credential = 'ok';
-        h.credentialReason = undefined;
-      }
-    }
     this.pool.refreshCredentials();
     for (const s of this.pool.snapshots()) this.emitState(s);
   }

@@ -66,9 +66,13 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
   const parts: string[] = [];
   const reason = s.reason ? truncate(mask(s.reason), REASON_CHARS) : undefined;
   switch (look) {
-    case 'healthy':
-      parts.push(word, ...metrics(s));
+    case 'healthy': {
+      // Some deployments throttled while others serve: say so without opening the node.
+      const cooling = s.deployments.filter((d) => d.cooldownUntil > opts.now);
+      const partial = cooling.length === 1 ? `${cooling[0]!.alias} cooling ${formatCountdown(cooling[0]!.cooldownUntil - opts.now)}` : `${cooling.length} deployments cooling`;
+      parts.push(word, ...(cooling.length ? [partial] : []), ...metrics(s));
       break;
+    }
     case 'cooling':
       parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
       break;

@@ -30,9 +30,18 @@ function poolSetting(key: string, extra: Json = {}): Json {
   const node = sub === undefined ? pool[head] : pool[head]?.properties?.[sub];
   if (!node) throw new Error(`no schema for ${key}`);
   const out = { ...toSettingSchema(node), ...extra };
-  // An optional text setting shows as an empty box; the adapter drops "" (= not set),
-  // so minLength would only flag the untouched default in the Settings UI.
-  if (out.type === 'string' && out.default === undefined) delete out.minLength;
+  // VS Code answers a setting without a default with its type's empty value
+  // (0 for an integer, which the schema then rejects). Optional options get an
+  // explicit "unset" default instead, which the adapter drops.
+  if (out.default === undefined) {
+    if (out.type === 'string') {
+      out.default = '';
+      delete out.minLength;
+    } else if (out.type === 'integer' || out.type === 'number') {
+      out.type = [out.type, 'null'];
+      out.default = null;
+    }
+  }
   return out;
 }
 

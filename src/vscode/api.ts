@@ -1,0 +1,65 @@
+/**
+ * What activate() returns: enough for integration tests to drive and observe
+ * the extension through VS Code's own `extension.exports`. Accessors that
+ * reach secrets (the client key, the proxy and its credentials, the terminal
+ * variables) exist only in Development and Test extension modes: in
+ * production any extension could read `exports`.
+ */
+import * as vscode from 'vscode';
+import type { BackendSnapshot, ProxyServer } from '../core';
+import type { SimulatedBackend } from '../core/simulator';
+import type { PoolState, StatusBarModel } from '../core/view';
+import type { EntraAuth, SignInState } from './auth';
+import type { PoolController } from './controller';
+import type { PoolStatusBar } from './statusBar';
+import type { TerminalEnvironment } from './terminalEnv';
+import type { PoolTreeView, TreeItemView } from './tree/view';
+
+export interface AoaiPoolApi {
+  readonly apiVersion: 1;
+  /** Run state: status, `http://127.0.0.1:PORT`, simulated, settings errors, last start error. */
+  state(): PoolState;
+  readonly onDidChangeState: vscode.Event<PoolState>;
+  /** Settles once queued starts, stops, reloads and settings changes are done. */
+  whenIdle(): Promise<void>;
+  /** Live backend snapshots while running; from settings and SecretStorage while stopped. */
+  snapshots(): BackendSnapshot[];
+  /** The Backends tree as rendered, after applying any debounced update. */
+  tree(): TreeItemView[];
+  statusBar(): StatusBarModel;
+  signInState(): SignInState;
+  /** Development/Test mode only. */
+  proxy?(): ProxyServer | undefined;
+  simulators?(): readonly SimulatedBackend[];
+  clientKey?(): Promise<string>;
+  /** The variables new terminals get (holds the client key). */
+  terminalEnvironment?(): Record<string, string>;
+}
+
+export function createApi(
+  mode: vscode.ExtensionMode,
+  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth },
+): AoaiPoolApi {
+  const { controller, tree, statusBar, terminals, auth } = parts;
+  const api: AoaiPoolApi = {
+    apiVersion: 1,
+    state: () => controller.current,
+    onDidChangeState: controller.onDidChangeState,
+    whenIdle: () => controller.whenIdle(),
+    snapshots: () => controller.snapshots(),
+    tree: () => {
+      tree.flushNow();
+      return tree.snapshot();
+    },
+    statusBar: () => statusBar.current(),
+    signInState: () => auth.state,
+  };
+  if (mode === vscode.ExtensionMode.Production) return api;
+  return {
+    ...api,
+    proxy: () => controller.proxyServer,
+    simulators: () => controller.simulators,
+    clientKey: () => controller.clientKey(),
+    terminalEnvironment: () => terminals.variables(),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * "Add Backend": endpoint, name, auth, deployments, priority, weight and
+ * where to save, each validated as you type with the core's own rules; then
+ * the key for an api-key backend. Called with a backend object (tests), it
+ * validates that and saves it without asking.
+ */
+import * as vscode from 'vscode';
+import { validateConfig, type RawBackendConfig } from '../../core';
+import {
+  backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, suggestBackendName,
+  type SettingScope,
+} from '../../core/view';
+import { isCancellation } from '../errors';
+import { InputFlow } from '../quickInput';
+import { backendsAt, editBackends, readSettings, scopeOf } from '../settings';
+import type { Shell } from '../shell';
+import { storeApiKey } from './backends';
+
+export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown): Promise<void> {
+  if (arg && typeof arg === 'object' && !('kind' in arg)) {
+    await save(shell, arg as RawBackendConfig, scopeArg === 'workspace' ? 'workspace' : 'global');
+    return;
+  }
+  const existing = [...backendsAt('global'), ...backendsAt('workspace')].map((b) => b.name);
+  const hasWorkspace = !!vscode.workspace.workspaceFolders?.length;
+  const flow = new InputFlow('AOAI Pool: Add Backend', hasWorkspace ? 7 : 6);
+  const a = { endpoint: '', name: '', auth: 'apiKey' as 'apiKey' | 'entra', deployments: '', priority: '1', weight: '', scope: 'global' as SettingScope };
+
+  await flow.run([
+    async () => {
+      a.endpoint = normalizeEndpoint(await flow.text({
+        prompt: 'Endpoint of the Azure OpenAI resource (Azure portal > Keys and Endpoint)',
+        placeholder: 'https://my-resource.openai.azure.com',
+        value: a.endpoint,
+        validate: endpointInputProblem,
+      }));
+    },
+    async () => {
+      a.name = await flow.text({
+        prompt: 'A short unique name: shown in the tree and the log',
+        value: a.name || suggestBackendName(a.endpoint, existing),
+        validate: (v) => backendNameProblem(v.trim(), existing),
+      });
+    },
+    async () => {
+      const items = [
+        { label: 'API key', description: 'kept in VS Code SecretStorage', auth: 'apiKey' as const },
+        { label: 'Microsoft Entra ID', description: 'a token of your Azure sign-in (needs the "Cognitive Services OpenAI User" role)', auth: 'entra' as const },
+      ];
+      a.auth = (await flow.pick('How the pool authenticates to this resource', items, items.find((i) => i.auth === a.auth))).auth;
+    },
+    async () => {
+      a.deployments = await flow.text({
+        prompt: 'Deployments it serves, comma-separated; alias=deployment maps a model name to another deployment. Empty: any deployment name as it is.',
+        placeholder: 'gpt-4o, text-embedding-3-small',
+        value: a.deployments,
+        validate: (v) => {
+          const p = parseDeployments(v);
+          return p.ok ? undefined : p.message;
+        },
+      });
+    },
+    async () => {
+      a.priority = await flow.text({ prompt: 'Priority group 1-100: lower numbers take traffic first', value: a.priority, validate: (v) => integerProblem(v, 1, 100) });
+    },
+    async () => {
+      a.weight = await flow.text({ prompt: 'Weight 1-100 within its priority group. Empty: an equal share.', value: a.weight, validate: (v) => integerProblem(v, 1, 100, true) });
+    },
+    async () => {
+      if (!hasWorkspace) return false;
+      const effective = scopeOf('backends');
+      const items = [
+        { label: 'User settings', description: 'every window', scope: 'global' as const },
+        { label: 'Workspace settings', description: 'this workspace only', scope: 'workspace' as const },
+      ];
+      // A workspace list replaces the user list (arrays do not merge), so default to where the list lives.
+      a.scope = (await flow.pick(`Save to${effective === 'workspace' ? ' (this workspace already has its own aoaiPool.backends)' : ''}`, items, items.find((i) => i.scope === effective))).scope;
+      return undefined;
+    },
+  ]);
+
+  const deployments = parseDeployments(a.deployments);
+  const backend: RawBackendConfig = {
+    name: a.name,
+    endpoint: a.endpoint,
+    ...(a.auth === 'entra' ? { auth: 'entra' as const } : {}),
+    ...(deployments.ok && deployments.value ? { deployments: deployments.value } : {}),
+    ...(a.priority !== '1' ? { priority: Number(a.priority) } : {}),
+    ...(a.weight ? { weight: Number(a.weight) } : {}),
+  };
+  await save(shell, backend, a.scope);
+  if (backend.auth === 'entra') {
+    if (shell.auth.state === 'signedOut' || shell.auth.state === 'unknown') await shell.auth.check();
+    if (shell.auth.state === 'signedOut') await shell.auth.signIn();
+  } else {
+    // Esc here keeps the backend; the tree shows "API key missing" with a Set API Key action.
+    await storeApiKey(shell, a.name, a.endpoint).catch((e: unknown) => {
+      if (!isCancellation(e)) throw e;
+    });
+  }
+}
+
+/** Validates the whole pool with the new backend (duplicate names, keys pasted as env names...) before writing. */
+async function save(shell: Shell, backend: RawBackendConfig, scope: SettingScope): Promise<void> {
+  const list = [...backendsAt(scope), backend];
+  const result = validateConfig({ ...readSettings().raw, backends: list }, { allowEmpty: true });
+  if (!result.ok) {
+    const mine = result.errors.filter((e) => e.path.startsWith(`backends[${list.length - 1}]`));
+    throw new Error(`Not added: ${(mine.length ? mine : result.errors).map(describeSettingIssue).join('; ')}`);
+  }
+  await editBackends((current) => [...current, backend], scope);
+  shell.log.info(`added backend ${backend.name} (${backend.endpoint}) to the ${scope === 'global' ? 'user' : 'workspace'} settings`);
+}

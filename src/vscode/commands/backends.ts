@@ -1,0 +1,105 @@
+/**
+ * Per-backend commands. From a tree item they get the node; from the palette
+ * they ask with a quick pick; from code (tests, other extensions) they take
+ * the backend's name as a string, and then skip confirmations.
+ */
+import * as vscode from 'vscode';
+import type { BackendConfig } from '../../core';
+import { apiKeyProblem } from '../../core/view';
+import { backendsAt, editBackends, scopeOf } from '../settings';
+import type { Shell } from '../shell';
+import { BackendNode } from '../tree/nodes';
+
+type Target = { name: string; interactive: boolean };
+
+/** The backend a command is about, from its argument or a quick pick of the settings' backends. */
+async function pickBackend(shell: Shell, arg: unknown, placeHolder: string, filter: (b: BackendConfig) => boolean = () => true): Promise<Target> {
+  if (arg instanceof BackendNode) return { name: arg.name, interactive: true };
+  if (typeof arg === 'string' && arg) return { name: arg, interactive: false };
+  const backends = (shell.controller.settingsConfig?.backends ?? []).filter(filter);
+  if (backends.length === 0) throw new Error('No backend in settings fits: run "AOAI Pool: Add Backend" first');
+  const pick = await vscode.window.showQuickPick(
+    backends.map((b) => ({ label: b.name, description: b.endpoint, detail: `${b.auth === 'entra' ? 'Entra ID' : 'API key'} · priority ${b.priority}${b.enabled ? '' : ' · disabled'}` })),
+    { title: 'AOAI Pool', placeHolder },
+  );
+  if (!pick) throw new vscode.CancellationError();
+  return { name: pick.label, interactive: true };
+}
+
+function configured(shell: Shell, name: string): BackendConfig {
+  const b = shell.controller.settingsConfig?.backends.find((x) => x.name === name);
+  if (!b) throw new Error(`"${name}" is not a backend in the aoaiPool.backends setting`);
+  return b;
+}
+
+export async function removeBackend(shell: Shell, arg?: unknown): Promise<void> {
+  const { name, interactive } = await pickBackend(shell, arg, 'Backend to remove from settings');
+  configured(shell, name);
+  if (interactive) {
+    const ok = await vscode.window.showWarningMessage(`Remove backend "${name}" from settings? Its API key is deleted too.`, { modal: true }, 'Remove');
+    if (ok !== 'Remove') throw new vscode.CancellationError();
+  }
+  await editBackends((list) => list.filter((b) => b.name !== name));
+  // The key goes with the backend, unless another scope still defines one of that name.
+  const stillThere = [...backendsAt('global'), ...backendsAt('workspace')].some((b) => b.name === name);
+  if (!stillThere && shell.secrets.hasApiKey(name)) await shell.secrets.deleteApiKey(name);
+  shell.log.info(`removed backend ${name}`);
+}
+
+export function enableBackend(shell: Shell, arg?: unknown): Promise<void> {
+  return setEnabled(shell, arg, true);
+}
+
+export function disableBackend(shell: Shell, arg?: unknown): Promise<void> {
+  return setEnabled(shell, arg, false);
+}
+
+async function setEnabled(shell: Shell, arg: unknown, enabled: boolean): Promise<void> {
+  const { name } = await pickBackend(shell, arg, enabled ? 'Backend to enable' : 'Backend to disable', (b) => b.enabled !== enabled);
+  configured(shell, name);
+  const scope = scopeOf('backends');
+  if (!backendsAt(scope).some((b) => b.name === name)) throw new Error(`"${name}" is not in the ${scope} settings, where aoaiPool.backends is set`);
+  await editBackends((list) =>
+    list.map((b) => {
+      if (b.name !== name) return b;
+      // "enabled": true is the default: leave the field out instead of writing it.
+      const { enabled: _drop, ...rest } = b;
+      return enabled ? rest : { ...rest, enabled: false };
+    }),
+  scope);
+  shell.log.info(`${enabled ? 'enabled' : 'disabled'} backend ${name}`);
+}
+
+/** Stores a key in SecretStorage; `key` as a second argument skips the prompt (for tests). */
+export async function setApiKey(shell: Shell, arg?: unknown, key?: unknown): Promise<void> {
+  const { name } = await pickBackend(shell, arg, 'Backend whose API key to set', (b) => b.auth === 'apiKey');
+  const b = configured(shell, name);
+  if (b.auth !== 'apiKey') throw new Error(`"${name}" uses Entra ID ("auth": "entra"): it needs a sign-in, not a key`);
+  await storeApiKey(shell, name, b.endpoint, key);
+}
+
+/** Prompts for the key unless given, and stores it. Used by Set API Key and at the end of Add Backend. */
+export async function storeApiKey(shell: Shell, name: string, endpoint: string, key?: unknown): Promise<void> {
+  let value = typeof key === 'string' ? key.trim() : undefined;
+  if (value !== undefined && apiKeyProblem(value)) throw new Error(`Not stored: ${apiKeyProblem(value)}`);
+  value ??= await vscode.window.showInputBox({
+    title: `AOAI Pool: API key for ${name}`,
+    prompt: `Key 1 or Key 2 of ${endpoint} (Azure portal > Keys and Endpoint). Stored in VS Code SecretStorage, never in settings.`,
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: apiKeyProblem,
+  });
+  if (!value) throw new vscode.CancellationError();
+  await shell.secrets.setApiKey(name, value.trim());
+  shell.log.info(`API key set for ${name}`);
+}
+
+export async function clearApiKey(shell: Shell, arg?: unknown): Promise<void> {
+  const { name } = await pickBackend(shell, arg, 'Backend whose API key to delete', (b) => b.auth === 'apiKey' && shell.secrets.hasApiKey(b.name));
+  await shell.secrets.deleteApiKey(name);
+  shell.log.info(`API key deleted for ${name}`);
+}
+
+export async function signIn(shell: Shell): Promise<void> {
+  await shell.auth.signIn();
+}

@@ -1,0 +1,309 @@
+/**
+ * The proxy's lifetime inside the extension's (rust-analyzer's ctx.ts keeps
+ * the same two lifetimes): start, stop, restart, live settings, the simulated
+ * demo. Operations run one at a time through a queue, so a settings change
+ * that lands during a start waits for it instead of racing it.
+ */
+import * as vscode from 'vscode';
+import { ProxyServer, isPoolError, type BackendSnapshot, type ConfigIssue, type PoolConfig, type Redactor } from '../core';
+import type { SimulatedBackend } from '../core/simulator';
+import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
+import type { EntraAuth } from './auth';
+import type { ShellLog } from './log';
+import { isOurPoolAt, presentSignedOut, settingsCredentials, simulatedPlan, startSimulators, TransitionLog, type PoolPlan } from './pools';
+import type { Secrets } from './secrets';
+import { SettingsState, type SettingsSnapshot } from './settings';
+
+export interface ControllerDeps {
+  secrets: Secrets;
+  auth: EntraAuth;
+  log: ShellLog;
+  redactor: Redactor;
+  /** Shows invalid settings to the user (the pool itself keeps the last good config). */
+  reportConfigErrors: (errors: readonly ConfigIssue[]) => void;
+}
+
+export class PoolController implements vscode.Disposable {
+  private state: PoolState = INITIAL_STATE;
+  private proxy: ProxyServer | undefined;
+  private unwire: (() => void)[] = [];
+  private sims: SimulatedBackend[] = [];
+  private mode: 'settings' | 'simulated' = 'settings';
+  private readonly settings: SettingsState;
+  private userStopped = false;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly transitions: TransitionLog;
+
+  private readonly stateEmitter = new vscode.EventEmitter<PoolState>();
+  /** Run state changed (status bar, context keys, terminals). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly backendEmitter = new vscode.EventEmitter<BackendSnapshot>();
+  /** One backend's health changed: fires per proxy `state` event, undebounced. */
+  readonly onDidChangeBackend = this.backendEmitter.event;
+  private readonly poolEmitter = new vscode.EventEmitter<void>();
+  /** The set of backends may have changed (start, stop, reload, settings, keys). */
+  readonly onDidChangePool = this.poolEmitter.event;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.transitions = new TransitionLog(deps.log);
+    this.settings = new SettingsState(deps.log);
+    this.state = { ...this.state, configErrors: this.settings.errors };
+    // The idle tree shows "API key missing" from SecretStorage, so load the keys now.
+    const names = this.settings.lastGood?.backends.map((b) => b.name) ?? [];
+    void deps.secrets.load(names).then(() => this.poolEmitter.fire(), (e: unknown) => deps.log.warn(`cannot read SecretStorage: ${String(e)}`));
+  }
+
+  get current(): PoolState {
+    return this.state;
+  }
+
+  get shellSettings(): SettingsSnapshot['shell'] {
+    return this.settings.current.shell;
+  }
+
+  /** The validated settings pool (not the simulated one), if the settings were ever valid. */
+  get settingsConfig(): PoolConfig | undefined {
+    return this.settings.lastGood;
+  }
+
+  get proxyServer(): ProxyServer | undefined {
+    return this.proxy;
+  }
+
+  get simulators(): readonly SimulatedBackend[] {
+    return this.sims;
+  }
+
+  /** The pool's client key (from SecretStorage, created on first use). */
+  clientKey(): Promise<string> {
+    return this.deps.secrets.clientKey();
+  }
+
+  /** Live snapshots while running; otherwise what the settings and SecretStorage say. */
+  snapshots(): BackendSnapshot[] {
+    const idle = () => (this.settings.lastGood?.backends ?? []).map((b) => idleSnapshot(b, this.deps.secrets.hasApiKey(b.name)));
+    return (this.proxy ? this.proxy.snapshots() : idle()).map((s) => this.present(s));
+  }
+
+  /** Resolves once every queued operation has finished (for tests and deactivate). */
+  whenIdle(): Promise<void> {
+    return this.queue;
+  }
+
+  start(): Promise<void> {
+    this.userStopped = false;
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    this.userStopped = true;
+    return this.enqueue(() => this.doStop(false));
+  }
+
+  restart(): Promise<void> {
+    this.userStopped = false;
+    return this.enqueue(async () => {
+      await this.doStop(true);
+      await this.doStart();
+    });
+  }
+
+  /** Replaces whatever runs with a pool on three in-memory simulators. */
+  trySimulated(): Promise<void> {
+    this.userStopped = false;
+    return this.enqueue(async () => {
+      if (this.mode === 'simulated' && this.proxy) return;
+      await this.doStop(false);
+      this.mode = 'simulated';
+      await this.doStart();
+    });
+  }
+
+  /** Activation: start when backends exist and auto-start is on. Never throws; reports instead. */
+  autoStart(report: (e: unknown) => void): Promise<void> {
+    if (!this.shellSettings.autoStart || !this.settings.lastGood?.backends.length) return Promise.resolve();
+    return this.start().catch(report);
+  }
+
+  async probe(): Promise<void> {
+    if (!this.proxy) throw new Error('The proxy is not running: run "AOAI Pool: Start Proxy" first');
+    await this.proxy.probeNow();
+  }
+
+  /** Another window replaced the client key: accept the new one at once. */
+  async clientKeyChanged(): Promise<void> {
+    this.proxy?.setClientKey(await this.deps.secrets.clientKey());
+  }
+
+  /** Keys or sign-in changed: re-check who is usable, and redraw the idle tree. */
+  credentialsChanged(probe = false): void {
+    if (this.proxy) {
+      this.proxy.credentialsChanged();
+      if (probe && this.proxy.config.healthProbe.intervalSec > 0) void this.proxy.probeNow();
+    }
+    this.poolEmitter.fire();
+  }
+
+  /** `onDidChangeConfiguration` for `aoaiPool`: reload live, restart for a port change, keep the last good pool on errors. */
+  settingsChanged(report: (e: unknown) => void): Promise<void> {
+    return this.enqueue(async () => {
+      const before = this.settings.lastGood;
+      const terminal = this.shellSettings.terminalEnvironment;
+      const valid = this.takeSettings();
+      const next = this.settings.current;
+      // Sign-in and terminal settings apply even while a pool option is invalid.
+      this.deps.auth.configure(next.shell);
+      if (terminal !== next.shell.terminalEnvironment) this.setState({});
+      if (!valid) {
+        this.deps.reportConfigErrors(this.state.configErrors);
+        return;
+      }
+      const config = this.settings.lastGood!;
+      await this.deps.secrets.load(config.backends.map((b) => b.name));
+      if (this.proxy) {
+        const target = this.mode === 'simulated' ? simulatedPlan(next.raw, this.sims).config : config;
+        if (needsRestart(this.proxy.config, target)) {
+          this.deps.log.info(`port changed to ${target.port}: restarting the proxy`);
+          await this.doStop(true);
+          await this.doStart().catch(report);
+        } else {
+          this.proxy.reload(target);
+          this.deps.log.info('settings applied');
+        }
+      } else if (this.shouldStartAfter(before, config)) {
+        await this.doStart().catch(report);
+      }
+      this.poolEmitter.fire();
+    });
+  }
+
+  /** deactivate(): the proxy and the simulators close; sockets are destroyed, so this is quick. */
+  close(): Promise<void> {
+    this.userStopped = true;
+    return this.enqueue(() => this.doStop(false));
+  }
+
+  dispose(): void {
+    void this.close();
+    this.stateEmitter.dispose();
+    this.backendEmitter.dispose();
+    this.poolEmitter.dispose();
+  }
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(op);
+    // The queue itself never rejects; the caller gets the error.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Re-reads the settings; false when they are invalid (the last good config stays). */
+  private takeSettings(): boolean {
+    const errors = this.settings.refresh();
+    this.setState({ configErrors: errors });
+    if (errors.length) this.poolEmitter.fire();
+    return errors.length === 0;
+  }
+
+  private shouldStartAfter(before: PoolConfig | undefined, now: PoolConfig): boolean {
+    if (!this.shellSettings.autoStart || now.backends.length === 0) return false;
+    // Adding the first backend says "use it", even after stopping the demo;
+    // otherwise only a changed port retries a start that failed on it.
+    if (!before?.backends.length) return true;
+    return !this.userStopped && this.state.status === 'failed' && before.port !== now.port;
+  }
+
+  private async plan(): Promise<PoolPlan> {
+    if (this.mode === 'simulated') {
+      if (this.sims.length === 0) this.sims = await startSimulators(this.deps.redactor);
+      return simulatedPlan(this.settings.current.raw, this.sims);
+    }
+    // Re-read: "Use another port" may have just written the setting.
+    this.takeSettings();
+    const config = this.settings.lastGood;
+    if (!config) throw new Error(`The settings are invalid: ${this.state.configErrors.map(describeSettingIssue).join('; ')}`);
+    if (config.backends.length === 0) throw new Error('No backends to pool: run "AOAI Pool: Add Backend", or "AOAI Pool: Try with Simulated Backends"');
+    await this.deps.secrets.load(config.backends.map((b) => b.name));
+    if (config.backends.some((b) => b.auth === 'entra') && this.deps.auth.state === 'unknown') void this.deps.auth.check();
+    return { config, credentials: settingsCredentials(this.deps.secrets, this.deps.auth) };
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.proxy) return;
+    this.setState({ status: 'starting', lastError: undefined });
+    let proxy: ProxyServer | undefined;
+    try {
+      const { config, credentials } = await this.plan();
+      const clientKey = await this.deps.secrets.clientKey();
+      proxy = new ProxyServer({ config, clientKey, credentials, logger: this.deps.log, redactor: this.deps.redactor });
+      this.wire(proxy);
+      await proxy.start();
+      this.proxy = proxy;
+      this.userStopped = false;
+      const simulated = this.mode === 'simulated';
+      this.deps.log.info(`listening on ${proxy.url} with ${config.backends.length} backend(s)${simulated ? ' (simulated)' : ''}`);
+      this.setState({ status: 'running', url: proxy.url, port: proxy.port, simulated });
+    } catch (e) {
+      for (const u of this.unwire.splice(0)) u();
+      const port = proxy?.config.port;
+      if (this.mode === 'simulated') await this.closeSimulators();
+      if (isPoolError(e, 'PORT_IN_USE') && port && (await isOurPoolAt(port, await this.deps.secrets.clientKey()))) {
+        this.deps.log.info(`another AOAI Pool serves http://127.0.0.1:${port}; this window uses it`);
+        this.setState({ status: 'elsewhere', url: `http://127.0.0.1:${port}`, port, simulated: false });
+        return;
+      }
+      this.setState({ status: 'failed', url: undefined, port: undefined, simulated: false, lastError: this.deps.redactor.mask(String((e as Error)?.message ?? e)) });
+      throw e;
+    } finally {
+      this.poolEmitter.fire();
+    }
+  }
+
+  private async doStop(keepSimulators: boolean): Promise<void> {
+    const proxy = this.proxy;
+    this.proxy = undefined;
+    for (const u of this.unwire.splice(0)) u();
+    if (proxy) {
+      await proxy.close();
+      this.deps.log.info('proxy stopped');
+    }
+    if (!keepSimulators) await this.closeSimulators();
+    this.transitions.clear();
+    this.setState({ status: 'stopped', url: undefined, port: undefined, simulated: this.mode === 'simulated', lastError: undefined });
+    this.poolEmitter.fire();
+  }
+
+  private async closeSimulators(): Promise<void> {
+    const sims = this.sims.splice(0);
+    this.mode = 'settings';
+    await Promise.all(sims.map((s) => s.close()));
+  }
+
+  private wire(proxy: ProxyServer): void {
+    this.unwire.push(
+      proxy.on('state', (s) => {
+        const shown = this.present(s);
+        this.transitions.record(shown);
+        this.backendEmitter.fire(shown);
+      }),
+      proxy.on('reload', () => this.poolEmitter.fire()),
+    );
+  }
+
+  private present(s: BackendSnapshot): BackendSnapshot {
+    return this.mode === 'simulated' ? s : presentSignedOut(s, this.deps.auth.state === 'signedOut');
+  }
+
+  private setState(patch: Partial<PoolState>): void {
+    const prev = this.state;
+    this.state = { ...prev, ...patch };
+    if (prev.status !== this.state.status) setContext(CONTEXT_KEYS.running, this.state.status === 'running');
+    if (prev.simulated !== this.state.simulated) setContext(CONTEXT_KEYS.simulated, this.state.simulated);
+    this.stateEmitter.fire(this.state);
+  }
+}
+
+function setContext(key: string, value: boolean): void {
+  // Can fail while the window shuts down (deactivate); nothing to do then.
+  vscode.commands.executeCommand('setContext', key, value).then(undefined, () => undefined);
+}

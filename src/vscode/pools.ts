@@ -1,0 +1,111 @@
+/**
+ * What one proxy run serves: the settings' pool with keys from SecretStorage
+ * and tokens from EntraAuth, or the in-memory simulated pool.
+ */
+import { request } from 'node:http';
+import { formatIssue, validateConfig, type BackendSnapshot, type CredentialSource, type PoolConfig, type RawPoolConfig, type Redactor } from '../core';
+import type { SimulatedBackend } from '../core/simulator';
+import { SIMULATED_BACKENDS, SIMULATED_DEPLOYMENTS, simulatedRawConfig } from '../core/view';
+import type { EntraAuth } from './auth';
+import type { ShellLog } from './log';
+import type { Secrets } from './secrets';
+
+export interface PoolPlan {
+  config: PoolConfig;
+  credentials: CredentialSource;
+}
+
+export function settingsCredentials(secrets: Secrets, auth: EntraAuth): CredentialSource {
+  return {
+    apiKey: (b) => secrets.apiKey(b.name),
+    tokenCredential: () => auth.tokenCredential(),
+    missingKeyHint: (b) => `run "AOAI Pool: Set API Key" for ${b.name}`,
+    signInHint: () => 'run "AOAI Pool: Sign in to Azure"',
+  };
+}
+
+/** Starts the three simulators; the module is loaded only now (nobody pays for it otherwise). */
+export async function startSimulators(redactor: Redactor): Promise<SimulatedBackend[]> {
+  const { startSimulatedBackends } = await import('../core/simulator');
+  const sims = await startSimulatedBackends(SIMULATED_BACKENDS.map((b) => ({ name: b.name, deployments: [...SIMULATED_DEPLOYMENTS] })));
+  for (const s of sims) redactor.add(s.apiKey);
+  return sims;
+}
+
+/**
+ * The user's pool options over the simulators. If those options are invalid
+ * right now the demo still runs, on defaults and the configured port.
+ */
+export function simulatedPlan(base: RawPoolConfig, sims: readonly SimulatedBackend[]): PoolPlan {
+  let result = validateConfig(simulatedRawConfig(base, sims), { allowEmpty: true });
+  if (!result.ok) result = validateConfig(simulatedRawConfig({ backends: [], port: base.port }, sims), { allowEmpty: true });
+  if (!result.ok) result = validateConfig(simulatedRawConfig({ backends: [] }, sims), { allowEmpty: true });
+  if (!result.ok) throw new Error(`cannot build the simulated pool: ${result.errors.map(formatIssue).join('; ')}`);
+  const keys = new Map(sims.map((s) => [s.name, s.apiKey]));
+  return { config: result.config, credentials: { apiKey: (b) => keys.get(b.name), tokenCredential: () => undefined } };
+}
+
+/**
+ * The core learns "signed out" only when a probe or request asks for a
+ * token; with nobody signed in, say so at once instead of "healthy".
+ */
+export function presentSignedOut(s: BackendSnapshot, signedOut: boolean): BackendSnapshot {
+  if (!signedOut || s.auth !== 'entra' || s.status !== 'healthy') return s;
+  return { ...s, status: 'signedOut', reason: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure"' };
+}
+
+/** Logs each backend's status changes once ("eastus: healthy -> cooling (429 ...)"), not every event. */
+export class TransitionLog {
+  private readonly statuses = new Map<string, string>();
+
+  constructor(private readonly log: ShellLog) {}
+
+  record(s: BackendSnapshot): void {
+    const before = this.statuses.get(s.name);
+    if (before === s.status) return;
+    this.statuses.set(s.name, s.status);
+    if (before === undefined && s.status === 'healthy') return;
+    const line = `backend ${s.name}: ${before ?? 'new'} -> ${s.status}${s.reason ? ` (${s.reason})` : ''}`;
+    if (s.status === 'healthy' || s.status === 'disabled') this.log.info(line);
+    else this.log.warn(line);
+  }
+
+  clear(): void {
+    this.statuses.clear();
+  }
+}
+
+/**
+ * Whether an AOAI Pool of this install (another VS Code window) already
+ * serves this port: its unauthenticated `/_pool/health` answers and it takes
+ * our client key (shared through SecretStorage). Then this window uses that
+ * pool instead of reporting a conflict. A CLI pool has another key: no.
+ */
+export async function isOurPoolAt(port: number, clientKey: string): Promise<boolean> {
+  const health = await get(port, '/_pool/health', {});
+  if (health?.status !== 200) return false;
+  try {
+    const j = JSON.parse(health.body) as { backends?: unknown; healthy?: unknown };
+    if (!Array.isArray(j.backends) || typeof j.healthy !== 'number') return false;
+  } catch {
+    return false;
+  }
+  return (await get(port, '/v1/models', { 'api-key': clientKey }))?.status === 200;
+}
+
+function get(port: number, path: string, headers: Record<string, string>, timeoutMs = 2_000): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (body.length < 1_000_000) body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}

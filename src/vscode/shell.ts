@@ -1,0 +1,14 @@
+/** The extension-lifetime objects every command handler may use. */
+import type { Redactor } from '../core';
+import type { EntraAuth } from './auth';
+import type { PoolController } from './controller';
+import type { ShellLog } from './log';
+import type { Secrets } from './secrets';
+
+export interface Shell {
+  controller: PoolController;
+  secrets: Secrets;
+  auth: EntraAuth;
+  log: ShellLog;
+  redactor: Redactor;
+}

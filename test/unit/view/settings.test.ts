@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../../src/core/config';
+import {
+  POOL_SETTING_KEYS, RESTART_SETTINGS, describeSettingIssue, effectiveScope, needsRestart, readShellSettings, settingForIssue,
+  settingsToRawConfig,
+} from '../../../src/core/view';
+
+/** A reader over flat settings, as `getConfiguration('aoaiPool').get(key)` answers. */
+const reader = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe('settings -> RawPoolConfig', () => {
+  it('exposes every pool option but host/allowedHosts as a flat setting', () => {
+    expect(POOL_SETTING_KEYS).toContain('port');
+    expect(POOL_SETTING_KEYS).toContain('backends');
+    expect(POOL_SETTING_KEYS).toContain('timeouts.connectMs');
+    expect(POOL_SETTING_KEYS).toContain('apim.tokensPerMinute');
+    expect(POOL_SETTING_KEYS).not.toContain('host');
+    expect(POOL_SETTING_KEYS).not.toContain('allowedHosts');
+    expect(POOL_SETTING_KEYS).not.toContain('timeouts');
+  });
+
+  it('folds dotted keys into nested objects and drops blanks', () => {
+    const raw = settingsToRawConfig(reader({
+      port: 9000,
+      backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }],
+      'timeouts.connectMs': 5000,
+      'timeouts.idleMs': 60_000,
+      'apim.serviceName': '',
+      'apim.tokensPerMinute': null,
+      'apim.tokenMetrics': true,
+    }));
+    expect(raw).toEqual({
+      port: 9000,
+      backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }],
+      timeouts: { connectMs: 5000, idleMs: 60_000 },
+      apim: { tokenMetrics: true },
+    });
+    const r = validateConfig(raw, { allowEmpty: true });
+    expect(r.ok).toBe(true);
+  });
+
+  it('gives an empty pool when nothing is set, which the extension accepts', () => {
+    const raw = settingsToRawConfig(reader({}));
+    expect(raw).toEqual({ backends: [] });
+    expect(validateConfig(raw, { allowEmpty: true }).ok).toBe(true);
+  });
+
+  it('hands the core plain copies, not the (frozen) settings objects', () => {
+    const backends = Object.freeze([Object.freeze({ name: 'a', endpoint: 'https://a.openai.azure.com' })]);
+    const raw = settingsToRawConfig(reader({ backends }));
+    expect(raw.backends).toEqual(backends);
+    expect(raw.backends).not.toBe(backends);
+    expect(Object.isFrozen(raw.backends[0])).toBe(false);
+  });
+
+  it('passes a wrong type through so validation reports it with the setting path', () => {
+    const r = validateConfig(settingsToRawConfig(reader({ 'cooldown.defaultSec': 'ten' })), { allowEmpty: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map(describeSettingIssue)).toEqual(['aoaiPool.cooldown.defaultSec: must be an integer number of seconds 1-3600 (got "ten")']);
+  });
+});
+
+describe('extension settings', () => {
+  it('defaults and sanitises', () => {
+    expect(readShellSettings(reader({}))).toEqual({ autoStart: true, terminalEnvironment: true, entraCredential: 'vscode', entraTenant: undefined });
+    expect(readShellSettings(reader({ autoStart: false, 'entra.credential': 'azureCli', 'entra.tenant': '  contoso.onmicrosoft.com ' }))).toEqual({
+      autoStart: false, terminalEnvironment: true, entraCredential: 'azureCli', entraTenant: 'contoso.onmicrosoft.com',
+    });
+    expect(readShellSettings(reader({ 'entra.credential': 'bogus' })).entraCredential).toBe('vscode');
+  });
+});
+
+describe('restart and issue mapping', () => {
+  const cfg = (raw: object) => {
+    const r = validateConfig({ backends: [], ...raw }, { allowEmpty: true });
+    if (!r.ok) throw new Error('invalid');
+    return r.config;
+  };
+
+  it('restarts for the port only; everything else reloads live', () => {
+    expect(RESTART_SETTINGS).toEqual(['port']);
+    expect(needsRestart(cfg({ port: 1 }), cfg({ port: 2 }))).toBe(true);
+    expect(needsRestart(cfg({ port: 1 }), cfg({ port: 1, maxAttempts: 5, backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }] }))).toBe(false);
+  });
+
+  it('maps an issue to the setting to open', () => {
+    expect(settingForIssue({ path: 'backends[2].weight', message: '' })).toBe('aoaiPool.backends');
+    expect(settingForIssue({ path: 'timeouts.connectMs', message: '' })).toBe('aoaiPool.timeouts.connectMs');
+    expect(settingForIssue({ path: 'timeouts', message: '' })).toBe('aoaiPool.timeouts');
+    expect(settingForIssue({ path: '', message: '' })).toBe('aoaiPool');
+    expect(describeSettingIssue({ path: 'backends[0].endpoint', message: 'must use https' })).toBe('aoaiPool.backends[0].endpoint: must use https');
+  });
+
+  it('finds where an array setting lives (arrays do not merge across scopes)', () => {
+    expect(effectiveScope(undefined)).toBeUndefined();
+    expect(effectiveScope({ globalValue: [] })).toBe('global');
+    expect(effectiveScope({ globalValue: [], workspaceValue: [1] })).toBe('workspace');
+  });
+});
