@@ -1,7 +1,7 @@
 /** Stubs for testing one pipeline stage alone, without sockets. */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProxyContext } from '../../src/core/proxy/context';
+import { ClientGone, type ProxyContext } from '../../src/core/proxy/context';
 import { PoolRuntime } from '../../src/core/proxy/pool';
 import { UpstreamAuth } from '../../src/core/auth/credentials';
 import { Redactor, silentLogger } from '../../src/core/log';
@@ -40,7 +40,7 @@ export function stubContext(opts: { method?: string; url?: string; headers?: Rec
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   const pool = new PoolRuntime(result.config, new UpstreamAuth({ apiKey: () => 'k-0000000000', tokenCredential: () => undefined }, new Redactor()), () => undefined);
   const ctx: ProxyContext = {
-    req, res, pool, log: silentLogger, abort: new AbortController(), startedAt: 0, stream: false,
+    req, res, pool, log: silentLogger, gone: new ClientGone(), startedAt: 0, stream: false,
     settings: { clientKey: 'the-client-key', port: () => 8787, sticky: new StickyMap(), retryBudget: new RetryBudget(), mask: (t) => t },
     record: { id: '1', method: 'POST', route: '/', alias: undefined, backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined },
   };

@@ -43,13 +43,16 @@ export class UpstreamAuth {
     private readonly redactor: Redactor,
   ) {}
 
+  /** Api-key backends answer without a promise: this runs on every request. */
+  apiKeyHeader(backend: BackendConfig): UpstreamAuthResult {
+    const key = this.source.apiKey(backend);
+    if (!key) return { ok: false, state: 'keyMissing', reason: this.missingKeyReason(backend) };
+    this.redactor.add(key);
+    return { ok: true, header: 'api-key', value: key };
+  }
+
   async headerFor(backend: BackendConfig): Promise<UpstreamAuthResult> {
-    if (backend.auth === 'apiKey') {
-      const key = this.source.apiKey(backend);
-      if (!key) return { ok: false, state: 'keyMissing', reason: this.missingKeyReason(backend) };
-      this.redactor.add(key);
-      return { ok: true, header: 'api-key', value: key };
-    }
+    if (backend.auth === 'apiKey') return this.apiKeyHeader(backend);
     const credential = this.source.tokenCredential();
     if (!credential) return { ok: false, state: 'signedOut', reason: this.signedOutReason() };
     let cached = this.tokens.get(credential);

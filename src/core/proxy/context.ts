@@ -28,8 +28,8 @@ export interface ProxyContext {
   readonly pool: PoolRuntime;
   readonly settings: ProxySettings;
   readonly log: Logger;
-  /** Aborted when the client goes away before the response is complete. */
-  readonly abort: AbortController;
+  /** Set when the client goes away before the response is complete. */
+  readonly gone: ClientGone;
   readonly record: RequestRecord;
   readonly startedAt: number;
   route?: Route;
@@ -47,3 +47,19 @@ export interface ProxyContext {
 }
 
 export type Stage = (ctx: ProxyContext) => boolean | Promise<boolean>;
+
+/**
+ * The client left before its response was complete. Lighter than an
+ * AbortController (no EventTarget per request): one flag and the attempt in
+ * flight to cancel.
+ */
+export class ClientGone {
+  aborted = false;
+  current: { cancel(): void } | undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.current?.cancel();
+  }
+}

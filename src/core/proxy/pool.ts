@@ -32,7 +32,9 @@ export class PoolRuntime {
     private readonly onState: (h: BackendHealth) => void,
     previous?: PoolRuntime,
   ) {
-    this.upstreams = new Upstreams(config.timeouts.connectMs);
+    const keep = previous && previous.config.timeouts.connectMs === config.timeouts.connectMs;
+    this.upstreams = keep ? previous.upstreams : new Upstreams(config.timeouts.connectMs);
+    this.upstreams.retain(new Set(config.backends.map((b) => b.endpoint)));
     for (const b of config.backends) {
       const h = new BackendHealth(b);
       const old = previous?.health.get(b.name);

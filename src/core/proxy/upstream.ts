@@ -24,7 +24,6 @@ export interface UpstreamResponse {
 
 export class Upstreams {
   private readonly pools = new Map<string, Pool>();
-  private closed = false;
 
   constructor(private readonly connectTimeout: number) {}
 
@@ -45,7 +44,6 @@ export class Upstreams {
   }
 
   async request(r: UpstreamRequest): Promise<UpstreamResponse> {
-    if (this.closed) throw new Error('the pool was replaced');
     const res = await this.pool(r.origin).request({
       path: r.path,
       method: r.method as Dispatcher.HttpMethod,
@@ -58,14 +56,38 @@ export class Upstreams {
     return { statusCode: res.statusCode, headers: res.headers as IncomingHttpHeaders, body: res.body };
   }
 
+  /** Starts one attempt; `handler` (an Exchange) receives the response. */
+  dispatch(r: Omit<UpstreamRequest, 'signal'>, handler: Dispatcher.DispatchHandler): void {
+    this.pool(r.origin).dispatch({
+      path: r.path,
+      method: r.method as Dispatcher.HttpMethod,
+      headers: r.headers,
+      body: r.body,
+      headersTimeout: r.headersTimeout,
+      bodyTimeout: r.bodyTimeout,
+    }, handler);
+  }
+
   /**
-   * Hot reload: stop taking requests and close each connection once its
+   * Hot reload keeps the warm connections of origins still in the pool and
+   * closes the others once their requests are done. A request from before the
+   * reload that still goes to a removed origin simply opens a new pool for it.
+   */
+  retain(origins: ReadonlySet<string>): void {
+    for (const [origin, p] of this.pools) {
+      if (origins.has(origin)) continue;
+      this.pools.delete(origin);
+      void p.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Hot reload with a new connect timeout: stop taking requests and close each connection once its
    * in-flight request is done. No deadline: a generation that streams for ten
    * minutes must not be cut by an edit of the settings, and a silent one is
    * ended by its own idle timeout.
    */
   async close(): Promise<void> {
-    this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
@@ -73,7 +95,6 @@ export class Upstreams {
 
   /** Shutdown: abort everything now. */
   async destroy(): Promise<void> {
-    this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
@@ -108,16 +129,3 @@ export function describeUpstreamError(e: unknown): { kind: 'timeout' | 'connect'
   }
 }
 
-const noop = () => undefined;
-
-/** Drops a response we will not forward (a 429 we failed over from): read it out so the connection is reused. */
-export function discard(body: UpstreamResponse['body']): void {
-  body.on('error', noop);
-  body.dump({ limit: 64 * 1024 }).catch(noop);
-}
-
-/** Aborts a response mid-way (the client left): undici then closes the upstream request. */
-export function abandon(body: UpstreamResponse['body']): void {
-  body.on('error', noop);
-  body.destroy();
-}

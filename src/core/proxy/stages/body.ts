@@ -49,7 +49,7 @@ function collect(ctx: ProxyContext, cap: number): Promise<Buffer | 'too-large' |
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let timer = setTimeout(onIdle, idleMs);
+    const timer = setTimeout(onIdle, idleMs);
     function done(v: Buffer | 'too-large' | 'timeout' | 'aborted') {
       clearTimeout(timer);
       req.off('data', onData);
@@ -67,8 +67,7 @@ function collect(ctx: ProxyContext, cap: number): Promise<Buffer | 'too-large' |
         return;
       }
       chunks.push(chunk);
-      clearTimeout(timer);
-      timer = setTimeout(onIdle, idleMs);
+      timer.refresh();
     }
     function onEnd() {
       done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));

@@ -20,10 +20,12 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   return x ? x.trim() : undefined;
 }
 
+/** The expected key's digest, computed once per key rather than once per request. */
+let cached: { key: string; digest: Buffer } | undefined;
+
 export function keysMatch(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  if (cached?.key !== expected) cached = { key: expected, digest: createHash('sha256').update(expected).digest() };
+  return timingSafeEqual(createHash('sha256').update(presented).digest(), cached.digest);
 }
 
 export const authenticateClient: Stage = (ctx) => {

@@ -9,10 +9,10 @@ import { parseRemaining, throttleDelay } from '../../balancer/throttle';
 import { ANY_DEPLOYMENT } from '../../balancer/health';
 import { sendError } from '../http';
 import { upstreamRequestHeaders } from '../headers';
-import { relay } from '../relay';
+import { Exchange, type ResponseHead } from '../exchange';
 import { upstreamPath } from '../routes';
 import { createdId } from '../sticky';
-import { describeUpstreamError, discard, type UpstreamResponse } from '../upstream';
+import { describeUpstreamError } from '../upstream';
 import type { PoolCandidate } from '../pool';
 import type { ProxyContext, Stage } from '../context';
 
@@ -31,11 +31,11 @@ export const forward: Stage = async (ctx) => {
   const tried = new Set<string>();
   // Looking for the owner of an unknown id may ask every backend once.
   const maxAttempts = probe404 ? usable.length : Math.min(pool.config.maxAttempts, usable.length);
-  let held: { response: UpstreamResponse; candidate: PoolCandidate } | undefined;
+  let held: { exchange: Exchange; head: ResponseHead; candidate: PoolCandidate } | undefined;
   let lastTransportError: { kind: string; message: string } | undefined;
   let budgetSpent = false;
 
-  while (tried.size < maxAttempts && !ctx.abort.signal.aborted) {
+  while (tried.size < maxAttempts && !ctx.gone.aborted) {
     const c = pick(usable, Date.now(), rr, tried);
     if (!c) break;
     if (tried.size > 0 && !probe404 && !budget.tryRetry()) {
@@ -46,11 +46,11 @@ export const forward: Stage = async (ctx) => {
     tried.add(c.name);
     if (held) {
       // A retryable answer we kept in case nothing better came; something might now.
-      discard(held.response.body);
+      held.exchange.discard();
       held = undefined;
     }
     record.attempts++;
-    const auth = await pool.auth.headerFor(c.backend);
+    const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await pool.auth.headerFor(c.backend);
     if (!auth.ok) {
       c.health.credential = auth.state;
       c.health.credentialReason = auth.reason;
@@ -60,38 +60,40 @@ export const forward: Stage = async (ctx) => {
     }
     const body = ctx.rewriteBody && ctx.body ? ctx.rewriteBody(c.deployment) : ctx.body;
     const started = performance.now();
-    let response: UpstreamResponse;
+    const exchange = new Exchange();
+    ctx.gone.current = exchange;
+    let head: ResponseHead;
     try {
-      response = await pool.upstreams.request({
+      pool.upstreams.dispatch({
         origin: c.backend.endpoint,
         path: upstreamPath(ctx.route!, c.deployment === ANY_DEPLOYMENT ? undefined : c.deployment),
         method: ctx.req.method ?? 'GET',
         headers: upstreamRequestHeaders(ctx.req.headers, auth, body?.length),
         body,
-        signal: ctx.abort.signal,
         headersTimeout: ctx.stream ? pool.config.timeouts.streamHeadersMs : pool.config.timeouts.headersMs,
         bodyTimeout: pool.config.timeouts.idleMs,
-      });
+      }, exchange);
+      head = await exchange.response;
     } catch (e) {
       const d = describeUpstreamError(e);
       // The client left: not the backend's fault, and nobody to answer.
-      if (ctx.abort.signal.aborted || d.kind === 'aborted') return true;
+      if (ctx.gone.aborted || d.kind === 'aborted') return true;
       c.health.recordFailure(d.message, Date.now());
       pool.changed(c.health);
       record.failovers.push({ backend: c.name, reason: d.message });
       lastTransportError = d;
       continue;
     }
-    const status = response.statusCode;
-    observe(ctx, c, response, performance.now() - started);
+    const status = head.statusCode;
+    observe(ctx, c, head, performance.now() - started);
     if (isRetryableStatus(status) || (probe404 && status === 404)) {
       record.failovers.push({ backend: c.name, reason: `HTTP ${status}` });
-      held = { response, candidate: c };
+      held = { exchange, head, candidate: c };
       continue;
     }
     record.backend = c.name;
     record.status = status;
-    const r = await relay(ctx, response, c.name, learnCreatedId(ctx, c.name, status));
+    const r = await exchange.relay(ctx.res, c.name, ctx.settings.mask, learnCreatedId(ctx, c.name, status));
     if (r.kind === 'failedBeforeBody') {
       const d = describeUpstreamError(r.error);
       c.health.recordFailure(`${d.message} before the body`, Date.now());
@@ -110,30 +112,31 @@ export const forward: Stage = async (ctx) => {
     return true;
   }
 
-  if (ctx.abort.signal.aborted) {
-    if (held) discard(held.response.body);
+  if (ctx.gone.aborted) {
+    held?.exchange.discard();
     return true;
   }
   const now = Date.now();
   const fresh = pool.candidates(ctx.alias).usable;
   const everyoneResting = fresh.length > 0 && fresh.every((c) => c.availableAt > now);
-  if (held && probe404 && held.response.statusCode === 404) {
-    discard(held.response.body);
+  if (held && probe404 && held.head.statusCode === 404) {
+    held.exchange.discard();
     ctx.record.status = 404;
     sendError(ctx.res, 404, 'StateNotFound', `no backend in the pool knows ${ctx.stateIds!.join(', ')}`);
     return true;
   }
-  if (held && held.response.statusCode === 429 && everyoneResting) {
+  if (held && held.head.statusCode === 429 && everyoneResting) {
     // Better than one backend's Retry-After: when the first of them is back.
-    discard(held.response.body);
+    held.exchange.discard();
     allThrottled(ctx, fresh);
     return true;
   }
   if (held) {
     record.backend = held.candidate.name;
-    record.status = held.response.statusCode;
+    record.status = held.head.statusCode;
     if (budgetSpent) record.error = 'retry budget exhausted';
-    await relay(ctx, held.response, held.candidate.name);
+    ctx.gone.current = held.exchange;
+    await held.exchange.relay(ctx.res, held.candidate.name, ctx.settings.mask);
     return true;
   }
   if (lastTransportError) {
@@ -152,7 +155,7 @@ export const forward: Stage = async (ctx) => {
 };
 
 /** Passive health: latency, throttle, rate headers, misconfiguration. */
-function observe(ctx: ProxyContext, c: PoolCandidate, response: UpstreamResponse, latencyMs: number): void {
+function observe(ctx: ProxyContext, c: PoolCandidate, response: ResponseHead, latencyMs: number): void {
   const { pool } = ctx;
   const h = c.health;
   const status = response.statusCode;
