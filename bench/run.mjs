@@ -23,6 +23,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const CLIENT = join(ROOT, 'bench', 'lib', 'client.mjs');
 const BACKEND = join(ROOT, 'bench', 'lib', 'backend.mjs');
+const FLOOR = join(ROOT, 'bench', 'lib', 'floor.mjs');
 const CLIENT_KEY = 'bench-client-key-0123456789';
 const DEPLOYMENT = 'gpt-4o-mini';
 const PATH = `/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=2024-10-21`;
@@ -229,15 +230,21 @@ async function setUp() {
       notes.push(`nginx did not start, baseline skipped: ${String(e.message).split('\n').slice(0, 3).join(' ')}`);
     }
   }
+  // The Node floor: a bare node:http + undici relay on the proxy core.
+  const floor = procs.start(process.execPath, [FLOOR, String(ports[0])], { cpu: proxyCpu });
+  const fl = await waitForLine(floor, /^(\{.*\})\n/m, 10_000, 'node floor');
+  drain(floor.stdout);
+  drain(floor.stderr);
+  targets['node-floor'] = `http://127.0.0.1:${JSON.parse(fl[1]).port}${PATH}`;
   log(`backends :${ports.join(', :')} (429 on :${throttledPort}); proxy ${proxy.url}${nginx ? `; nginx :${nginx.port}` : ''}`);
-  const pidsOf = { proxy: () => [proxy.child.pid], nginx: () => (nginx ? processTree(nginx.child.pid) : []), direct: () => [backend.pid] };
+  const pidsOf = { proxy: () => [proxy.child.pid], nginx: () => (nginx ? processTree(nginx.child.pid) : []), direct: () => [backend.pid], 'node-floor': () => [floor.pid] };
   /**
    * CPU used on this machine by anything but the bench's own processes while
    * a measurement runs, in % of one core, plus steal: other sessions' builds
    * and tests show up here, and explain a noisy round.
    */
   const noiseMeter = () => {
-    const ours = () => cpuMicros([proxy.child.pid, backend.pid, procs.reaper.pid, ...pidsOf.nginx()]) + selfAndReapedMicros();
+    const ours = () => cpuMicros([proxy.child.pid, backend.pid, floor.pid, procs.reaper.pid, ...pidsOf.nginx()]) + selfAndReapedMicros();
     const m0 = machineCpuMicros();
     const o0 = ours();
     const w0 = performance.now();
