@@ -169,7 +169,7 @@ async function main() {
   const result = { machine, config: cfg, notes, targetsMeasured: env.names, throughput: { runs: [] }, streaming: { runs: [] } };
 
   if (tools.wrk && want('throughput')) result.throughput.runs = await throughputPhase(env);
-  result.rss = { proxy: peakRss([env.proxy.child.pid]), nginx: env.nginx ? peakRss(processTree(env.nginx.child.pid)) : undefined, backends: peakRss([env.backend.pid]) };
+  result.rss = { proxy: peakRss([env.proxy.child.pid]), nginx: env.nginx ? peakRss(processTree(env.nginx.child.pid)) : undefined, backends: peakRss([env.backend.pid]), nodeFloor: peakRss([env.floor.pid]) };
   if (want('streaming')) result.streaming.runs = await streamingPhase(env);
   result.rss.proxyAtEnd = peakRss([env.proxy.child.pid]);
   await procs.stop(env.proxy.child);
@@ -254,7 +254,7 @@ async function setUp() {
       return { otherCpuPct: (100 * Math.max(0, m1.busy - m0.busy - (ours() - o0))) / wallUs, stealPct: (100 * (m1.steal - m0.steal)) / wallUs };
     };
   };
-  return { small, bodies, backend, backendErr, ports, throttledPort, proxy, nginx, targets, names: Object.keys(targets), pidsOf, noiseMeter };
+  return { small, bodies, backend, backendErr, ports, throttledPort, proxy, nginx, floor, targets, names: Object.keys(targets), pidsOf, noiseMeter };
 }
 
 function poolConfig(ports) {

@@ -247,7 +247,7 @@ export function renderAll({ result, cfg, cells, streams, failover, targets }) {
   ];
   if (cells.length) {
     lines.push('Throughput and latency: POST chat/completions, wrk -t1 (other %: CPU used by processes outside the bench during the run, % of one core)', renderThroughput(cells), '');
-    lines.push(`Peak RSS (VmHWM) after the c128 rounds: proxy ${fmtMb(result.rss.proxy)} MB${result.rss.nginx !== undefined ? `, nginx (master+worker) ${fmtMb(result.rss.nginx)} MB` : ''}`, '');
+    lines.push(`Peak RSS (VmHWM) after the c128 rounds: proxy ${fmtMb(result.rss.proxy)} MB${result.rss.nginx !== undefined ? `, nginx (master+worker) ${fmtMb(result.rss.nginx)} MB` : ''}${result.rss.nodeFloor !== undefined ? `, node floor ${fmtMb(result.rss.nodeFloor)} MB` : ''}`, '');
   }
   if (streams.length) lines.push(`Streaming: ${cfg.stream.chunks} SSE chunks ${cfg.stream.intervalMs} ms apart; p50 over all streams; added total = request + last-chunk delivery, minus direct's`, renderStreams(streams), '');
   if (failover) lines.push('Failover: 429 backend (priority 1) + healthy backend (priority 2), sequential requests', renderFailover(failover), '');

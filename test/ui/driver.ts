@@ -31,6 +31,20 @@ export interface OpenOptions {
   flavor?: string;
   /** Whatever happens, everything is stopped after this long. Default 5 min. */
   timeoutMs?: number;
+  /** Size of the browser window. Default 1600x1000. */
+  viewport?: { width: number; height: number };
+  /** User settings, merged over the run's offline defaults before the workbench loads. */
+  settings?: Record<string, unknown>;
+}
+
+/** One rendered row of a tree view. */
+export interface TreeRow {
+  label: string;
+  description: string;
+  /** 1 for top-level rows. */
+  level: number;
+  /** undefined: the row has no children. */
+  expanded: boolean | undefined;
 }
 
 export class Workbench {
@@ -64,6 +78,7 @@ export class Workbench {
         runDir,
         onOutput: (line) => verbose && console.log(`[server] ${line}`),
       });
+      if (opts.settings) mergeUserSettings(runDir, opts.settings);
       browser = await launchChromium();
       let folder: string | undefined;
       if (opts.files) {
@@ -74,7 +89,7 @@ export class Workbench {
         }
       }
       const blocked: string[] = [];
-      const page = await newWorkbenchPage(browser, server, { onBlocked: (u) => blocked.push(u) });
+      const page = await newWorkbenchPage(browser, server, { onBlocked: (u) => blocked.push(u), viewport: opts.viewport });
       page.setDefaultTimeout(20_000);
       if (verbose) page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));
       const wb = new Workbench(page, browser, server, runDir, blocked, opts.timeoutMs ?? 300_000);
@@ -119,6 +134,28 @@ export class Workbench {
     await this.page.locator('.part.sidebar .composite.title h2', { hasText: new RegExp(title, 'i') }).first().waitFor();
   }
 
+  /** Drags the sash between the side bar and the editor until the side bar is `width` px wide. */
+  async resizeSidebar(width: number): Promise<void> {
+    const sidebar = this.page.locator('.part.sidebar');
+    const box = await sidebar.boundingBox();
+    if (!box) throw new Error('the side bar is not visible');
+    const edge = box.x + box.width;
+    // The vertical sash whose middle is on the side bar's right edge.
+    const sashes = this.page.locator('.monaco-sash.vertical');
+    let grip: { x: number; y: number } | undefined;
+    for (let i = 0; i < (await sashes.count()); i++) {
+      const b = await sashes.nth(i).boundingBox();
+      if (b && b.height > box.height / 2 && Math.abs(b.x + b.width / 2 - edge) <= 4) grip = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    }
+    if (!grip) throw new Error('no sash on the side bar edge');
+    await this.page.mouse.move(grip.x, grip.y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(grip.x + (width - box.width), grip.y, { steps: 5 });
+    await this.page.mouse.up();
+    const now = (await sidebar.boundingBox())?.width ?? 0;
+    if (Math.abs(now - width) > 4) throw new Error(`the side bar is ${now} px wide, not ${width}`);
+  }
+
   /** F1, the command's title ("View: Toggle Terminal"), Enter on exactly that entry. */
   async runCommand(title: string): Promise<void> {
     const row = await this.findInPalette(title);
@@ -151,10 +188,192 @@ export class Workbench {
    * Lists are virtualised: only rows that fit on screen are in the DOM.
    */
   async treeItems(view: string): Promise<string[]> {
+    return (await this.treeRows(view)).map((r) => r.label);
+  }
+
+  /** Label, description, depth and expansion of the rendered rows of a tree view (see treeItems). */
+  async treeRows(view: string): Promise<TreeRow[]> {
+    const rows = (await this.viewPane(view)).locator('.monaco-list-row');
+    await rows.first().waitFor();
+    return rows.evaluateAll((els) =>
+      els.map((el) => {
+        const expanded = el.getAttribute('aria-expanded');
+        return {
+          label: (el.querySelector('.label-name')?.textContent ?? el.getAttribute('aria-label') ?? '').trim(),
+          description: (el.querySelector('.label-description')?.textContent ?? '').trim(),
+          level: Number(el.getAttribute('aria-level') ?? 1),
+          expanded: expanded === null ? undefined : expanded === 'true',
+        };
+      }),
+    );
+  }
+
+  /** Polls treeRows until `check` accepts them; throws with the last rows otherwise. */
+  async waitForTreeRows(view: string, check: (rows: TreeRow[]) => boolean, what: string, timeoutMs = 20_000): Promise<TreeRow[]> {
+    const end = Date.now() + timeoutMs;
+    let rows: TreeRow[] = [];
+    for (;;) {
+      rows = await this.treeRows(view).catch(() => []);
+      if (check(rows)) return rows;
+      if (Date.now() > end) break;
+      await this.page.waitForTimeout(100);
+    }
+    throw new Error(`timed out waiting for ${what}; rows: ${JSON.stringify(rows.map((r) => `${r.label} ${r.description}`))}`);
+  }
+
+  /** Expands a collapsed row of a tree view (a click on its twistie) and waits until it is open. */
+  async expandTreeItem(view: string, label: string): Promise<void> {
+    const row = (await this.viewPane(view))
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+      .first();
+    await row.waitFor();
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+    // Polled through the locator: the tree may re-render the row meanwhile.
+    const end = Date.now() + 10_000;
+    while ((await row.getAttribute('aria-expanded')) !== 'true') {
+      if (Date.now() > end) throw new Error(`tree row "${label}" did not expand`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The text of a view's welcome content ("viewsWelcome"), or throws if the view shows none. */
+  async welcomeText(view: string): Promise<string> {
+    const welcome = (await this.viewPane(view)).locator('.welcome-view-content');
+    await welcome.waitFor();
+    return (await welcome.innerText()).trim();
+  }
+
+  /** The buttons of a view's welcome content. */
+  async welcomeButtons(view: string): Promise<string[]> {
+    const buttons = (await this.viewPane(view)).locator('.welcome-view-content .monaco-button');
+    await buttons.first().waitFor();
+    return (await buttons.allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** The accessible text of a status bar item contributed as `<extension id>.<item id>` (codicons dropped). */
+  async statusBarItem(id: string): Promise<string> {
+    const item = this.page.locator(`.part.statusbar [id="${id}"]`);
+    await item.waitFor();
+    return (await item.getAttribute('aria-label')) ?? (await item.innerText());
+  }
+
+  /** Opens a workspace file through Quick Open (F1 without ">"). */
+  async openFile(name: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput().locator('.quick-input-box input');
+    await input.waitFor();
+    await input.fill(name);
+    const row = this.quickInput()
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
+      .first();
+    await row.click();
+    await this.quickInput().waitFor({ state: 'hidden' });
+    await this.page.locator(`.part.editor .tab.active[aria-label^="${name}"]`).first().waitFor();
+  }
+
+  /**
+   * Opens a new integrated terminal, types `command` and Enter, and waits
+   * until the terminal's text matches `until`; returns that text.
+   */
+  async runInNewTerminal(command: string, until: RegExp | ((text: string) => boolean), timeoutMs = 30_000): Promise<string> {
+    const terminals = this.page.locator('.part.panel .terminal-wrapper');
+    const before = await terminals.count();
+    await this.runCommand('Terminal: Create New Terminal');
+    await terminals.nth(before).waitFor({ timeout: 30_000 });
+    const active = this.page.locator('.part.panel .terminal-wrapper.active .xterm');
+    await active.waitFor();
+    // The shell prints its prompt once it is ready for input; the new terminal has the focus.
+    await this.waitForTerminal(/\S/, 15_000);
+    await this.page.keyboard.type(command);
+    await this.page.keyboard.press('Enter');
+    return this.waitForTerminal(until, timeoutMs);
+  }
+
+  /**
+   * The text of the active terminal's rows on screen. Needs the DOM renderer
+   * (`"terminal.integrated.gpuAcceleration": "off"`) or screen reader mode:
+   * the default canvas renderer leaves no text in the DOM.
+   */
+  async terminalText(): Promise<string> {
+    return this.page
+      .locator('.part.panel .terminal-wrapper.active .xterm')
+      .evaluate((el) => {
+        const rows = el.querySelector('.xterm-rows') ?? el.querySelector('.xterm-accessibility-tree');
+        // Inline callbacks only: a named function here would be compiled to a __name() call the page does not have.
+        return Array.from(rows?.children ?? [], (r: { textContent: string | null }) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd())
+          .join('\n');
+      });
+  }
+
+  private async waitForTerminal(until: RegExp | ((text: string) => boolean), timeoutMs: number): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    const done = typeof until === 'function' ? until : (t: string) => until.test(t);
+    let text = '';
+    for (;;) {
+      text = await this.terminalText().catch(() => '');
+      if (done(text)) return text;
+      if (Date.now() > end) break;
+      await this.page.waitForTimeout(100);
+    }
+    throw new Error(`the terminal did not show what was expected (${String(until)}) within ${timeoutMs} ms:\n${text}`);
+  }
+
+  /**
+   * The lines of an output channel the Output panel shows (after e.g. a
+   * "Show Log" command). Waits until the panel has switched to `channel`;
+   * only the lines on screen are in the DOM.
+   */
+  async outputText(channel: string, timeoutMs = 10_000): Promise<string> {
+    // The Output view's channel picker (in the panel's title bar; 1.139 has a hidden second one).
+    const select = this.page
+      .locator('.part.panel select.monaco-select-box')
+      .filter({ visible: true })
+      .filter({ has: this.page.locator(`option[value="${channel}"]`) })
+      .first();
+    await select.waitFor({ timeout: timeoutMs });
+    const end = Date.now() + timeoutMs;
+    for (let shown = await select.inputValue(); shown !== channel; shown = await select.inputValue()) {
+      if (Date.now() > end) throw new Error(`the Output view shows "${shown}", not "${channel}"`);
+      await this.page.waitForTimeout(100);
+    }
+    const lines = this.page.locator('.part.panel .monaco-editor .view-lines .view-line');
+    await lines.first().waitFor({ timeout: timeoutMs });
+    return lines.evaluateAll((els) =>
+      els
+        .map((el) => ({
+          top: parseFloat((el as unknown as { style: { top: string } }).style.top) || 0,
+          text: (el.textContent ?? '').replace(/\u00a0/g, ' '),
+        }))
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text)
+        .join('\n'),
+    );
+  }
+
+  /** Waits (at most `timeoutMs`, then carries on) until no status bar item shows `text`, e.g. a language server's progress. */
+  async whenStatusBarClear(text: string, timeoutMs = 10_000): Promise<void> {
+    await this.page
+      .locator('.part.statusbar .statusbar-item', { hasText: text })
+      .first()
+      .waitFor({ state: 'detached', timeout: timeoutMs })
+      .catch(() => console.log(`[ui driver] the status bar still shows "${text}" after ${timeoutMs} ms`));
+  }
+
+  /** Closes every notification toast (they cover the lower right corner). */
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+    await this.page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
+  }
+
+  /** The pane of a view: its title as in the section header, or the id of a view this extension contributes. */
+  private async viewPane(view: string): Promise<Locator> {
     const title = contributedViewName(view) ?? view;
     const pane = this.page
       .locator('.part.sidebar .pane, .part.panel .pane, .part.auxiliarybar .pane')
-      .filter({ has: this.page.locator(`.pane-header[aria-label^="${title} Section"]`) })
+      // "Backends Section", or "Backends - :8787 simulated Section" while the view has a description.
+      .filter({ has: this.page.locator(`.pane-header[aria-label^="${title} Section"], .pane-header[aria-label^="${title} - "]`) })
       .first();
     try {
       await pane.waitFor({ state: 'attached', timeout: 10_000 });
@@ -164,11 +383,7 @@ export class Workbench {
         .evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
       throw new Error(`no view "${title}" is open; section headers: ${titles.join(' | ')}`);
     }
-    const rows = pane.locator('.monaco-list-row');
-    await rows.first().waitFor();
-    return rows.evaluateAll((els) =>
-      els.map((el) => (el.querySelector('.label-name')?.textContent ?? el.getAttribute('aria-label') ?? '').trim()),
-    );
+    return pane;
   }
 
   /** Saves a PNG under test/output/ui/ and returns its path. */
@@ -216,6 +431,14 @@ export class Workbench {
     }
     return row;
   }
+}
+
+/** Merges settings into the run's user settings.json (written by startCodeServer). */
+function mergeUserSettings(runDir: string, settings: Record<string, unknown>): void {
+  const file = path.join(runDir, 'user-data', 'User', 'settings.json');
+  const current = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify({ ...current, ...settings }, null, 2)}\n`);
 }
 
 function escapeRegExp(s: string): string {

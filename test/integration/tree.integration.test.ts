@@ -1,0 +1,88 @@
+// The Backends tree as VS Code renders it (api.tree() reads the TreeItems the
+// view provides): the configured backends and their live state.
+import * as assert from 'node:assert/strict';
+import { suite, suiteSetup, teardown, test } from 'mocha';
+import {
+  assertServedBy, backendFor, chat, configureBackends, poolApi, resetPool, runningPool, setApiKey, Simulators, startProxy,
+  type TestApi, treeRow, waitFor,
+} from './helpers';
+
+/** "cooling down 27s · 3 ms" -> 27 */
+function countdown(description: string | undefined): number {
+  const m = /^cooling down (\d+)s\b/.exec(description ?? '');
+  assert.ok(m, `not a cooling countdown: ${JSON.stringify(description)}`);
+  return Number(m[1]);
+}
+
+suite('Backends tree', () => {
+  let api: TestApi;
+  const sims = new Simulators();
+
+  suiteSetup(async () => {
+    api = await poolApi();
+    await resetPool(api);
+  });
+
+  teardown(async () => {
+    try {
+      await resetPool(api);
+    } finally {
+      await sims.closeAll();
+    }
+  });
+
+  test('lists the configured backends by priority, with their key state, then live health', async () => {
+    const [east, west, north] = await sims.start([
+      { name: 'east', deployments: ['gpt-4o'] },
+      { name: 'west', deployments: ['gpt-4o'] },
+      { name: 'north', deployments: ['gpt-4o'] },
+    ]);
+    // Listed out of order: the tree sorts by priority, then name.
+    await configureBackends(api, [backendFor(north!, { priority: 2 }), backendFor(west!), backendFor(east!)]);
+    await setApiKey(api, 'east', east!.apiKey);
+    await setApiKey(api, 'north', north!.apiKey);
+
+    assert.deepEqual(api.tree().map((n) => n.label), ['east', 'west', 'north']);
+    const idleWest = treeRow(api, 'west');
+    assert.equal(idleWest.description, 'API key missing');
+    assert.equal(idleWest.iconId, 'key');
+    assert.match(idleWest.contextValue ?? '', /;keyMissing;.*;configured;/);
+    const idleEast = treeRow(api, 'east');
+    assert.equal(idleEast.description, 'proxy stopped');
+    assert.match(idleEast.contextValue ?? '', /;keySet;/);
+    assert.deepEqual(idleEast.children.map((c) => c.label), ['gpt-4o']);
+
+    await setApiKey(api, 'west', west!.apiKey);
+    await startProxy(api);
+    for (const name of ['east', 'west', 'north']) {
+      const row = treeRow(api, name);
+      assert.match(row.description ?? '', /^healthy\b/, `${name}: ${row.description}`);
+      assert.equal(row.iconId, 'pass');
+    }
+  });
+
+  test('a 429 with Retry-After shows the backend cooling down with a countdown, and traffic fails over', async () => {
+    const [east, west] = await sims.start([{ name: 'east', deployments: ['gpt-4o'] }, { name: 'west', deployments: ['gpt-4o'] }]);
+    const { url, clientKey } = await runningPool(api, [{ sim: east! }, { sim: west!, extra: { priority: 2 } }]);
+    assert.match(treeRow(api, 'east').description ?? '', /^healthy\b/);
+
+    // Every request to east (health probes too) is throttled: Retry-After: 30.
+    east!.setFaults({ rate429: 1, retryAfterMs: 30_000, retryHeader: 'retry-after' });
+    assertServedBy(await chat(url, clientKey), 'west');
+    assert.ok((east!.stats.byStatus[429] ?? 0) >= 1, 'east did not answer 429');
+
+    await waitFor(() => countdown(treeRow(api, 'east').description), 'east cooling in the tree', api);
+    const row = treeRow(api, 'east');
+    const first = countdown(row.description);
+    assert.ok(first > 20 && first <= 30, `countdown ${first}s for Retry-After: 30`);
+    assert.equal(row.iconId, 'watch');
+    assert.match(row.contextValue ?? '', /;cooling;/);
+    assert.match(treeRow(api, 'west').description ?? '', /^healthy\b/);
+    // The status bar redraws at most every 250 ms.
+    await waitFor(() => assert.match(api.statusBar().text, / 1\/2$/), '1 of 2 healthy in the status bar', api);
+
+    // The tree redraws the countdown every second by itself.
+    await waitFor(() => countdown(treeRow(api, 'east').description) <= first - 2, 'the countdown to go down', api, 5_000);
+    assertServedBy(await chat(url, clientKey), 'west');
+  });
+});
