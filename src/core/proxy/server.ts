@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import type { PoolConfig } from '../config/types';
 import { isPoolError, PoolError } from '../errors';
 import { TypedEmitter, type PoolEventMap, type RequestRecord } from '../events';
@@ -59,6 +58,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   readonly log: Logger;
   private clientKey: string;
   private boundPort = 0;
+  /** Request ids for the log and events: unique per proxy run, free to make. */
+  private requestSeq = 0;
   private readonly sticky = new StickyMap();
   private readonly retryBudget = new RetryBudget();
   private settings: ProxySettings;
@@ -203,7 +204,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pool = this.pool;
     const record: RequestRecord = {
-      id: randomUUID(), method: req.method ?? 'GET', route: (req.url ?? '/').split('?')[0]!.slice(0, 200), alias: undefined,
+      id: String(++this.requestSeq), method: req.method ?? 'GET', route: (req.url ?? '/').split('?')[0]!.slice(0, 200), alias: undefined,
       backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined,
     };
     const ctx: ProxyContext = {

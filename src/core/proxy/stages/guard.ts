@@ -11,8 +11,7 @@ import type { Stage } from '../context';
 /** `Host` must name loopback (any port: editor port forwarding may remap it) or an allowed host. */
 export const guardHost: Stage = (ctx) => {
   const host = ctx.req.headers.host;
-  const rawHosts = ctx.req.headersDistinct?.host;
-  if (!host || (rawHosts && rawHosts.length > 1) || !hostAllowed(host, ctx.pool.config.allowedHosts)) {
+  if (!host || hostCount(ctx.req.rawHeaders) > 1 || !hostAllowed(host, ctx.pool.config.allowedHosts)) {
     sendError(ctx.res, 403, 'HostNotAllowed', 'this proxy only answers requests addressed to 127.0.0.1, localhost or [::1] (DNS rebinding protection)');
     return true;
   }
@@ -29,6 +28,13 @@ export const guardBrowser: Stage = (ctx) => {
   }
   return false;
 };
+
+/** Node keeps the first of duplicate Host headers; a second one is an attack on whoever reads the other. */
+function hostCount(raw: string[] | undefined): number {
+  let n = 0;
+  if (raw) for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
+  return n;
+}
 
 export function hostAllowed(hostHeader: string, allowed: readonly string[]): boolean {
   let name: string;

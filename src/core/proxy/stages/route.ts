@@ -10,7 +10,6 @@ export const resolveRoute: Stage = (ctx) => {
     return true;
   }
   ctx.route = r.route;
-  ctx.record.route = (ctx.req.url ?? '/').split('?')[0]!.slice(0, 200);
   return false;
 };
 
