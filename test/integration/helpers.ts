@@ -8,6 +8,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
+import { suiteSetup, teardown } from 'mocha';
 import { startSimulatedBackends, type SimBackendOptions, type SimulatedBackend } from '../../src/core/simulator';
 import type { AoaiPoolApi } from '../../src/extension';
 
@@ -208,4 +209,24 @@ export async function runningPool(api: TestApi, sims: { sim: SimulatedBackend; e
   await configureBackends(api, sims.map(({ sim, extra }) => backendFor(sim, extra)));
   for (const { sim } of sims) await setApiKey(api, sim.name, sim.apiKey);
   return startProxy(api);
+}
+
+/**
+ * The setup every suite shares: the extension's API, a pool reset before the
+ * suite and after each test, and the test's simulators closed afterwards.
+ */
+export function usePool(): { readonly api: TestApi; readonly sims: Simulators } {
+  const ctx = { api: undefined as unknown as TestApi, sims: new Simulators() };
+  suiteSetup(async () => {
+    ctx.api = await poolApi();
+    await resetPool(ctx.api);
+  });
+  teardown(async () => {
+    try {
+      await resetPool(ctx.api);
+    } finally {
+      await ctx.sims.closeAll();
+    }
+  });
+  return ctx;
 }

@@ -2,28 +2,20 @@
 // Proxy" on a pool of simulators from settings, the terminal variables, and
 // "Stop Proxy" freeing the port. Real sockets on 127.0.0.1 only.
 import * as assert from 'node:assert/strict';
-import { suite, suiteSetup, teardown, test } from 'mocha';
+import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import {
-  API_VERSION, assertServedBy, backendFor, chat, configureBackends, connectResult, httpRequest, poolApi, resetPool, runningPool,
-  setApiKey, setSetting, Simulators, startProxy, type TestApi, waitFor,
+  API_VERSION, assertServedBy, backendFor, chat, configureBackends, connectResult, httpRequest, runningPool,
+  setApiKey, setSetting, startProxy, type TestApi, waitFor,
+  usePool,
 } from './helpers';
 
 suite('proxy', () => {
+  const pool = usePool();
+  const sims = pool.sims;
   let api: TestApi;
-  const sims = new Simulators();
-
-  suiteSetup(async () => {
-    api = await poolApi();
-    await resetPool(api);
-  });
-
-  teardown(async () => {
-    try {
-      await resetPool(api);
-    } finally {
-      await sims.closeAll();
-    }
+  suiteSetup(() => {
+    api = pool.api;
   });
 
   test('"Try with Simulated Backends" serves three in-memory backends on its port', async () => {

@@ -2,11 +2,11 @@
 // the upstream receives exactly that key, and the pool's client key stays
 // between the client and the pool.
 import * as assert from 'node:assert/strict';
-import { suite, suiteSetup, teardown, test } from 'mocha';
+import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import {
-  assertServedBy, backendFor, chat, configureBackends, contributedKeys, fakeKey, poolApi, resetPool, setApiKey, Simulators,
-  startProxy, type TestApi, treeRow, waitFor,
+  assertServedBy, backendFor, chat, configureBackends, contributedKeys, fakeKey, setApiKey, startProxy, type TestApi, treeRow, waitFor,
+  usePool,
 } from './helpers';
 
 /** Every aoaiPool setting at every scope, as one string. */
@@ -16,20 +16,11 @@ function allSettingsText(): string {
 }
 
 suite('API keys', () => {
+  const pool = usePool();
+  const sims = pool.sims;
   let api: TestApi;
-  const sims = new Simulators();
-
-  suiteSetup(async () => {
-    api = await poolApi();
-    await resetPool(api);
-  });
-
-  teardown(async () => {
-    try {
-      await resetPool(api);
-    } finally {
-      await sims.closeAll();
-    }
+  suiteSetup(() => {
+    api = pool.api;
   });
 
   test('"Set API Key" stores the key outside settings; the upstream gets it, never the client key', async () => {

@@ -2,27 +2,18 @@
 // restart; a bad edit is reported with its path while the last good pool
 // keeps serving.
 import * as assert from 'node:assert/strict';
-import { suite, suiteSetup, teardown, test } from 'mocha';
+import { suite, suiteSetup, test } from 'mocha';
 import {
-  assertServedBy, backendFor, chat, configureBackends, poolApi, resetPool, runningPool, setApiKey, setSetting, Simulators,
-  type TestApi, treeRow, waitFor,
+  assertServedBy, backendFor, chat, configureBackends, runningPool, setApiKey, setSetting, type TestApi, treeRow, waitFor,
+  usePool,
 } from './helpers';
 
 suite('live settings', () => {
+  const pool = usePool();
+  const sims = pool.sims;
   let api: TestApi;
-  const sims = new Simulators();
-
-  suiteSetup(async () => {
-    api = await poolApi();
-    await resetPool(api);
-  });
-
-  teardown(async () => {
-    try {
-      await resetPool(api);
-    } finally {
-      await sims.closeAll();
-    }
+  suiteSetup(() => {
+    api = pool.api;
   });
 
   const names = () => api.snapshots().map((s) => s.name).sort();

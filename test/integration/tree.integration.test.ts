@@ -1,10 +1,11 @@
 // The Backends tree as VS Code renders it (api.tree() reads the TreeItems the
 // view provides): the configured backends and their live state.
 import * as assert from 'node:assert/strict';
-import { suite, suiteSetup, teardown, test } from 'mocha';
+import { suite, suiteSetup, test } from 'mocha';
 import {
-  assertServedBy, backendFor, chat, configureBackends, poolApi, resetPool, runningPool, setApiKey, Simulators, startProxy,
+  assertServedBy, backendFor, chat, configureBackends, runningPool, setApiKey, startProxy,
   type TestApi, treeRow, waitFor,
+  usePool,
 } from './helpers';
 
 /** "cooling down 27s · 3 ms" -> 27 */
@@ -15,20 +16,11 @@ function countdown(description: string | undefined): number {
 }
 
 suite('Backends tree', () => {
+  const pool = usePool();
+  const sims = pool.sims;
   let api: TestApi;
-  const sims = new Simulators();
-
-  suiteSetup(async () => {
-    api = await poolApi();
-    await resetPool(api);
-  });
-
-  teardown(async () => {
-    try {
-      await resetPool(api);
-    } finally {
-      await sims.closeAll();
-    }
+  suiteSetup(() => {
+    api = pool.api;
   });
 
   test('lists the configured backends by priority, with their key state, then live health', async () => {

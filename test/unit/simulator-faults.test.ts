@@ -1,22 +1,12 @@
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  formatResetDuration, parseFaults, startSimulatedBackends, throttleHeaders, type SimBackendOptions, type SimulatedBackend,
+  formatResetDuration, parseFaults, throttleHeaders, type SimulatedBackend,
 } from '../../src/core/simulator';
+import { closeSimsAfterEach, json, sim } from '../helpers/sim';
 
 const CHAT = '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21';
 const body = { messages: [{ role: 'user', content: 'hi' }] };
-let open: SimulatedBackend[] = [];
-// Tests poke into deep Azure-shaped JSON; typing every shape here would only restate the simulator.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-const json = (res: Response): Promise<Json> => res.json() as Promise<Json>;
-
-async function sim(opts: Partial<SimBackendOptions> = {}): Promise<SimulatedBackend> {
-  const [b] = await startSimulatedBackends([{ name: 'sim-1', ...opts }]);
-  open.push(b!);
-  return b!;
-}
 
 function chat(b: SimulatedBackend, extra: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${b.url}${CHAT}`, {
@@ -41,10 +31,7 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).toBe(true);
 }
 
-afterEach(async () => {
-  await Promise.all(open.map((b) => b.close()));
-  open = [];
-});
+closeSimsAfterEach();
 
 describe('simulated faults: throttling and errors', () => {
   it('answers 429 with Retry-After, retry-after-ms and x-ms-retry-after-ms by default', async () => {

@@ -1,18 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedBackend, embeddingVector, startSimulatedBackends, type SimBackendOptions } from '../../src/core/simulator';
+import { describe, expect, it } from 'vitest';
+import { SimulatedBackend, embeddingVector, startSimulatedBackends } from '../../src/core/simulator';
+import { closeSimsAfterEach, json, sim, track } from '../helpers/sim';
 
 const API = 'api-version=2024-10-21';
-let open: SimulatedBackend[] = [];
-// Tests poke into deep Azure-shaped JSON; typing every shape here would only restate the simulator.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-const json = (res: Response): Promise<Json> => res.json() as Promise<Json>;
-
-async function sim(opts: Partial<SimBackendOptions> = {}): Promise<SimulatedBackend> {
-  const [b] = await startSimulatedBackends([{ name: 'sim-1', ...opts }]);
-  open.push(b!);
-  return b!;
-}
 
 function post(b: SimulatedBackend, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${b.url}${path}`, {
@@ -29,10 +19,7 @@ function dataLines(text: string): string[] {
 
 const chat = { messages: [{ role: 'user', content: 'hi' }] };
 
-afterEach(async () => {
-  await Promise.all(open.map((b) => b.close()));
-  open = [];
-});
+closeSimsAfterEach();
 
 describe('simulated backend: chat completions', () => {
   it('answers JSON with the backend name, usage and Azure headers', async () => {
@@ -223,7 +210,7 @@ describe('simulated backend: control endpoints and lifecycle', () => {
 
   it('starts several backends on distinct ports and closes twice safely', async () => {
     const backends = await startSimulatedBackends([{ name: 'a' }, { name: 'b', apiKey: 'k' }]);
-    open.push(...backends);
+    track(...backends);
     expect(new Set(backends.map((b) => b.port)).size).toBe(2);
     expect(backends[0]!.apiKey).toMatch(/^[0-9a-f]{32}$/);
     expect(backends[1]!.apiKey).toBe('k');
