@@ -65,9 +65,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /** The client went away: stop the upstream request now, whatever stage it is in. */
   cancel(): void {
+    if (this.cancelled) return;
     this.cancelled = true;
     this.controller?.abort(new Error('client disconnected'));
-    if (this.mode !== 'over') this.settle({ kind: 'clientGone' });
+    if (this.mode === 'head') {
+      // Nobody will hear from undici once we stop caring: answer the waiter ourselves.
+      this.mode = 'over';
+      this.rejectHead(new Error('client disconnected'));
+    } else if (this.mode !== 'over') {
+      this.settle({ kind: 'clientGone' });
+    }
   }
 
   /** Throws the response away, keeping the connection for reuse when it is small. */

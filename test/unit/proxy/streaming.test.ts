@@ -119,6 +119,27 @@ describe('streaming', () => {
     expect(snap.status).toBe('healthy');
   });
 
+  it('a client that leaves before the backend answered ends the request and the upstream call', async () => {
+    let upstreamClosed = 0;
+    const b = await startBackend((req) => {
+      req.socket.on('close', () => (upstreamClosed = Date.now()));
+    });
+    const { port, proxy } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    const records: { error?: string }[] = [];
+    proxy.on('request', (r) => records.push(r as { error?: string }));
+    const req = request({ host: '127.0.0.1', port, path: chatPath('x'), method: 'POST', agent: false, headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(STREAM_BODY);
+    await sleep(150);
+    const left = Date.now();
+    req.destroy();
+    for (let i = 0; i < 50 && (!upstreamClosed || records.length === 0); i++) await sleep(20);
+    expect(upstreamClosed - left).toBeLessThan(1000);
+    expect(records).toHaveLength(1); // the handler finished instead of waiting forever
+    expect(records[0]!.error).toBe('client disconnected');
+    expect(proxy.snapshots()[0]!.failures).toBe(0);
+  });
+
   it('uses the shorter header timeout for streaming requests', async () => {
     const slow = await startBackend(async (_q, res) => {
       await sleep(2500);
