@@ -8,10 +8,11 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, formatIssue, loadConfigFile, validateConfig, type PoolConfig } from '../core/config';
 import { envCredentialSource, type CredentialSource } from '../core/auth/credentials';
-import type { TokenCredentialLike } from '../core/auth/token';
+import { identityCredential } from '../core/auth/identity';
 import { ProxyServer } from '../core/proxy/server';
 import { isPoolError } from '../core/errors';
 import { startSimulatedBackends, type SimulatedBackend } from '../core/simulator';
+import { simulatedBackendOptions, simulatedRawConfig, simulatorCredentials } from '../core/simulator/demo';
 import { stderrLogger } from './log';
 
 export const SERVE_HELP = `Usage: aoai-pool serve [--config FILE] [--port N]
@@ -67,7 +68,7 @@ export async function runServe(argv: string[]): Promise<number> {
       return 1;
     }
     config = result.config;
-    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? lazyAzureCredential() : undefined);
+    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? identityCredential('default') : undefined);
   } else {
     ({ config, credentials, sims } = await demoPool());
   }
@@ -119,31 +120,10 @@ function printUsage(proxy: ProxyServer, clientKey: string, generated: boolean, d
 }
 
 async function demoPool(): Promise<{ config: PoolConfig; credentials: CredentialSource; sims: SimulatedBackend[] }> {
-  const deployments = ['gpt-4o-mini', 'text-embedding-3-small'];
-  const sims = await startSimulatedBackends([
-    { name: 'sim-1', deployments },
-    { name: 'sim-2', deployments },
-    { name: 'sim-3', deployments },
-  ]);
-  const result = validateConfig({
-    port: 8787,
-    healthProbe: { intervalSec: 15 },
-    backends: sims.map((s, i) => ({ name: s.name, endpoint: s.url, priority: i < 2 ? 1 : 2, deployments })),
-  });
+  const sims = await startSimulatedBackends(simulatedBackendOptions());
+  const result = validateConfig(simulatedRawConfig({ port: 8787, healthProbe: { intervalSec: 15 }, backends: [] }, sims));
   if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
-  const keys = new Map(sims.map((s) => [s.name, s.apiKey]));
-  return { config: result.config, sims, credentials: { apiKey: (b) => keys.get(b.name), tokenCredential: () => undefined } };
-}
-
-/** DefaultAzureCredential, built on first use so a pool of api-key backends never loads it. */
-function lazyAzureCredential(): TokenCredentialLike {
-  let inner: Promise<TokenCredentialLike> | undefined;
-  return {
-    async getToken(scopes, options) {
-      inner ??= import('@azure/identity').then((m) => new m.DefaultAzureCredential());
-      return (await inner).getToken(scopes, options);
-    },
-  };
+  return { config: result.config, sims, credentials: simulatorCredentials(sims) };
 }
 
 function watchConfig(file: string, proxy: ProxyServer, portOverride: number | undefined, logger: ReturnType<typeof stderrLogger>): FSWatcher | undefined {

@@ -5,17 +5,7 @@
  */
 const BRAND = Symbol.for('aoai-pool.error');
 
-export type PoolErrorCode =
-  | 'CONFIG_INVALID'
-  | 'PORT_IN_USE'
-  | 'LISTEN_FAILED'
-  | 'NO_CREDENTIAL'
-  | 'SIGNED_OUT'
-  | 'TOKEN_FAILED'
-  | 'UPSTREAM_CONNECT'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_RESET'
-  | 'GENERATOR_LIMIT';
+export type PoolErrorCode = 'PORT_IN_USE' | 'LISTEN_FAILED';
 
 export class PoolError extends Error {
   readonly [BRAND] = true;

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { COGNITIVE_SERVICES_SCOPE, type TokenCredentialLike } from '../core';
+import { identityCredential } from '../core/auth/identity';
 import { sessionTokenExpiry, type EntraCredentialKind, type ShellSettings } from '../core/view';
 import type { ShellLog } from './log';
 
@@ -121,22 +122,6 @@ export class EntraAuth implements vscode.Disposable {
       },
     };
   }
-}
-
-/** AzureCliCredential / DefaultAzureCredential, built on first use: @azure/identity is heavy. */
-function identityCredential(kind: 'azureCli' | 'default', tenant: string | undefined): TokenCredentialLike {
-  let inner: Promise<TokenCredentialLike> | undefined;
-  return {
-    async getToken(scopes, options) {
-      inner ??= import('@azure/identity')
-        .then((m) => (kind === 'azureCli' ? new m.AzureCliCredential({ tenantId: tenant }) : new m.DefaultAzureCredential({ tenantId: tenant })))
-        .catch((e: unknown) => {
-          inner = undefined;
-          throw e;
-        });
-      return (await inner).getToken(scopes, options);
-    },
-  };
 }
 
 function withTimeout<T>(p: Thenable<T>): Promise<T | undefined> {

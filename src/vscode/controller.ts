@@ -10,7 +10,7 @@ import type { SimulatedBackend } from '../core/simulator';
 import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
 import type { EntraAuth } from './auth';
 import type { ShellLog } from './log';
-import { isOurPoolAt, presentSignedOut, settingsCredentials, simulatedPlan, startSimulators, TransitionLog, type PoolPlan } from './pools';
+import { isOurPoolAt, settingsCredentials, simulatedPlan, startSimulators, TransitionLog, type PoolPlan } from './pools';
 import type { Secrets } from './secrets';
 import { SettingsState, type SettingsSnapshot } from './settings';
 
@@ -81,8 +81,10 @@ export class PoolController implements vscode.Disposable {
 
   /** Live snapshots while running; otherwise what the settings and SecretStorage say. */
   snapshots(): BackendSnapshot[] {
-    const idle = () => (this.settings.lastGood?.backends ?? []).map((b) => idleSnapshot(b, this.deps.secrets.hasApiKey(b.name)));
-    return (this.proxy ? this.proxy.snapshots() : idle()).map((s) => this.present(s));
+    // While running, the core itself shows entra backends as signed out (EntraAuth hands it no credential).
+    if (this.proxy) return this.proxy.snapshots();
+    const signedOut = this.deps.auth.state === 'signedOut';
+    return (this.settings.lastGood?.backends ?? []).map((b) => idleSnapshot(b, this.deps.secrets.hasApiKey(b.name), signedOut));
   }
 
   /** Resolves once every queued operation has finished (for tests and deactivate). */
@@ -282,16 +284,11 @@ export class PoolController implements vscode.Disposable {
   private wire(proxy: ProxyServer): void {
     this.unwire.push(
       proxy.on('state', (s) => {
-        const shown = this.present(s);
-        this.transitions.record(shown);
-        this.backendEmitter.fire(shown);
+        this.transitions.record(s);
+        this.backendEmitter.fire(s);
       }),
       proxy.on('reload', () => this.poolEmitter.fire()),
     );
-  }
-
-  private present(s: BackendSnapshot): BackendSnapshot {
-    return this.mode === 'simulated' ? s : presentSignedOut(s, this.deps.auth.state === 'signedOut');
   }
 
   private setState(patch: Partial<PoolState>): void {

@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { formatIssue, validateConfig, type BackendSnapshot, type CredentialSource, type PoolConfig, type RawPoolConfig, type Redactor } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
-import { SIMULATED_BACKENDS, SIMULATED_DEPLOYMENTS, simulatedRawConfig } from '../core/view';
+import { simulatedBackendOptions, simulatedRawConfig, simulatorCredentials } from '../core/simulator/demo';
 import type { EntraAuth } from './auth';
 import type { ShellLog } from './log';
 import type { Secrets } from './secrets';
@@ -27,7 +27,7 @@ export function settingsCredentials(secrets: Secrets, auth: EntraAuth): Credenti
 /** Starts the three simulators; the module is loaded only now (nobody pays for it otherwise). */
 export async function startSimulators(redactor: Redactor): Promise<SimulatedBackend[]> {
   const { startSimulatedBackends } = await import('../core/simulator');
-  const sims = await startSimulatedBackends(SIMULATED_BACKENDS.map((b) => ({ name: b.name, deployments: [...SIMULATED_DEPLOYMENTS] })));
+  const sims = await startSimulatedBackends(simulatedBackendOptions());
   for (const s of sims) redactor.add(s.apiKey);
   return sims;
 }
@@ -41,17 +41,7 @@ export function simulatedPlan(base: RawPoolConfig, sims: readonly SimulatedBacke
   if (!result.ok) result = validateConfig(simulatedRawConfig({ backends: [], port: base.port }, sims), { allowEmpty: true });
   if (!result.ok) result = validateConfig(simulatedRawConfig({ backends: [] }, sims), { allowEmpty: true });
   if (!result.ok) throw new Error(`cannot build the simulated pool: ${result.errors.map(formatIssue).join('; ')}`);
-  const keys = new Map(sims.map((s) => [s.name, s.apiKey]));
-  return { config: result.config, credentials: { apiKey: (b) => keys.get(b.name), tokenCredential: () => undefined } };
-}
-
-/**
- * The core learns "signed out" only when a probe or request asks for a
- * token; with nobody signed in, say so at once instead of "healthy".
- */
-export function presentSignedOut(s: BackendSnapshot, signedOut: boolean): BackendSnapshot {
-  if (!signedOut || s.auth !== 'entra' || s.status !== 'healthy') return s;
-  return { ...s, status: 'signedOut', reason: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure"' };
+  return { config: result.config, credentials: simulatorCredentials(sims) };
 }
 
 /** Logs each backend's status changes once ("eastus: healthy -> cooling (429 ...)"), not every event. */

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientGone, type ProxyContext } from '../../src/core/proxy/context';
 import { PoolRuntime } from '../../src/core/proxy/pool';
 import { UpstreamAuth } from '../../src/core/auth/credentials';
-import { Redactor, silentLogger } from '../../src/core/log';
+import { Redactor } from '../../src/core/log';
 import { validateConfig } from '../../src/core/config/validate';
 import { StickyMap } from '../../src/core/proxy/sticky';
 import { RetryBudget } from '../../src/core/balancer/retryBudget';
@@ -40,8 +40,8 @@ export function stubContext(opts: { method?: string; url?: string; headers?: Rec
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   const pool = new PoolRuntime(result.config, new UpstreamAuth({ apiKey: () => 'k-0000000000', tokenCredential: () => undefined }, new Redactor()), () => undefined);
   const ctx: ProxyContext = {
-    req, res, pool, log: silentLogger, gone: new ClientGone(), startedAt: 0, stream: false,
-    settings: { clientKey: 'the-client-key', port: () => 8787, sticky: new StickyMap(), retryBudget: new RetryBudget(), mask: (t) => t },
+    req, res, pool, gone: new ClientGone(), startedAt: 0, stream: false,
+    settings: { clientKey: 'the-client-key', sticky: new StickyMap(), retryBudget: new RetryBudget(), mask: (t) => t },
     record: { id: '1', method: 'POST', route: '/', alias: undefined, backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined },
   };
   return { ctx, out };

@@ -105,6 +105,12 @@ export class BackendHealth {
     return Math.max(whole, one, this.ejectedUntil, this.misconfiguredUntil);
   }
 
+  /** Where this backend's credential stands; `ok` clears the reason. */
+  setCredential(state: 'ok' | 'keyMissing' | 'signedOut', reason?: string): void {
+    this.credential = state;
+    this.credentialReason = state === 'ok' ? undefined : reason;
+  }
+
   /** Usable at all (ignoring per-deployment cooldown)? */
   usable(): boolean {
     return this.config.enabled && this.credential === 'ok';

@@ -111,7 +111,7 @@ export function endpointProblem(endpoint: string): string | undefined {
   } catch {
     return `${JSON.stringify(endpoint)} is not a URL; use the resource endpoint such as "https://my-resource.openai.azure.com"`;
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  const loopback = LOOPBACK_HOSTS.includes(url.hostname);
   if (url.protocol === 'http:' && !loopback) {
     return `must use https (plain http is only allowed for loopback simulators); use "https://${url.host}"`;
   }

@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestRecord } from '../events';
-import type { Logger } from '../log';
 import type { PoolRuntime } from './pool';
 import type { Route } from './routes';
 import type { StickyMap } from './sticky';
@@ -13,8 +12,6 @@ import type { RetryBudget } from '../balancer/retryBudget';
 export interface ProxySettings {
   /** The key clients must present; compared in constant time. */
   clientKey: string;
-  /** The port we listen on, for the Host check. */
-  port: () => number;
   /** Outlive config reloads: which backend holds which stateful id, and the retry budget. */
   sticky: StickyMap;
   retryBudget: RetryBudget;
@@ -27,7 +24,6 @@ export interface ProxyContext {
   readonly res: ServerResponse;
   readonly pool: PoolRuntime;
   readonly settings: ProxySettings;
-  readonly log: Logger;
   /** Set when the client goes away before the response is complete. */
   readonly gone: ClientGone;
   readonly record: RequestRecord;

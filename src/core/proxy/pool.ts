@@ -57,13 +57,8 @@ export class PoolRuntime {
     for (const h of this.health.values()) {
       const before = h.credential;
       const missing = this.auth.missingCredential(h.config);
-      if (missing) {
-        h.credential = missing.state;
-        h.credentialReason = missing.reason;
-      } else if (h.credential !== 'ok' && (h.config.auth === 'apiKey' || h.credential === 'signedOut')) {
-        h.credential = 'ok';
-        h.credentialReason = undefined;
-      }
+      if (missing) h.setCredential(missing.state, missing.reason);
+      else if (h.credential !== 'ok' && (h.config.auth === 'apiKey' || h.credential === 'signedOut')) h.setCredential('ok');
       if (before !== h.credential) this.changed(h);
     }
   }

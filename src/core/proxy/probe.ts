@@ -58,15 +58,11 @@ export class HealthProber {
     const b = h.config;
     const auth = await pool.auth.headerFor(b);
     if (!auth.ok) {
-      h.credential = auth.state;
-      h.credentialReason = auth.reason;
+      h.setCredential(auth.state, auth.reason);
       pool.changed(h);
       return;
     }
-    if (h.credential !== 'ok') {
-      h.credential = 'ok';
-      h.credentialReason = undefined;
-    }
+    h.setCredential('ok');
     const ac = new AbortController();
     const timeout = setTimeout(() => ac.abort(), Math.min(10_000, pool.config.timeouts.headersMs));
     const now = () => Date.now();

@@ -79,7 +79,6 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   private makeSettings(): ProxySettings {
     return {
       clientKey: this.clientKey,
-      port: () => this.boundPort,
       sticky: this.sticky,
       retryBudget: this.retryBudget,
       mask: (t) => this.redactor.mask(t),
@@ -163,8 +162,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
 
   /** Credentials changed (a key was set, someone signed in): re-check who is usable. */
   credentialsChanged(): void {
+    // refreshCredentials emits a state event for every backend whose credential state moved.
     this.pool.refreshCredentials();
-    for (const s of this.pool.snapshots()) this.emitState(s);
   }
 
   setClientKey(key: string): void {
@@ -208,7 +207,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
       backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined,
     };
     const ctx: ProxyContext = {
-      req, res, pool, record, log: this.log, gone: new ClientGone(), startedAt: performance.now(), stream: false,
+      req, res, pool, record, gone: new ClientGone(), startedAt: performance.now(), stream: false,
       settings: this.settings,
     };
     res.once('close', () => {
@@ -232,22 +231,23 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.finish(ctx);
   }
 
+  /**
+   * The stages are done, so the outcome is known: the response was ended
+   * (answered or relayed to the end), or it never will be (the client left,
+   * or a stream broke and was destroyed). No need to wait for the socket.
+   */
   private finish(ctx: ProxyContext): void {
     const { record, res } = ctx;
-    const done = () => {
-      record.ms = Math.round(performance.now() - ctx.startedAt);
-      record.alias = ctx.alias;
-      record.stream = ctx.stream;
-      if (record.status === 0) record.status = res.statusCode;
-      if (!res.writableFinished && !record.error) record.error = 'client disconnected';
-      if (ctx.pool.config.logRequests) {
-        const fo = record.failovers.length ? ` failover=[${record.failovers.map((f) => `${f.backend}:${f.reason}`).join(', ')}]` : '';
-        const err = record.error ? ` error="${record.error}"` : '';
-        this.log.info(`${record.method} ${record.route} alias=${record.alias ?? '-'} backend=${record.backend ?? '-'} attempts=${record.attempts} status=${record.status} ${record.ms}ms${fo}${err}`);
-      }
-      this.emit('request', record);
-    };
-    if (res.writableFinished || res.destroyed) done();
-    else res.once('close', done);
+    record.ms = Math.round(performance.now() - ctx.startedAt);
+    record.alias = ctx.alias;
+    record.stream = ctx.stream;
+    if (record.status === 0) record.status = res.statusCode;
+    if (!res.writableEnded && !record.error) record.error = 'client disconnected';
+    if (ctx.pool.config.logRequests) {
+      const fo = record.failovers.length ? ` failover=[${record.failovers.map((f) => `${f.backend}:${f.reason}`).join(', ')}]` : '';
+      const err = record.error ? ` error="${record.error}"` : '';
+      this.log.info(`${record.method} ${record.route} alias=${record.alias ?? '-'} backend=${record.backend ?? '-'} attempts=${record.attempts} status=${record.status} ${record.ms}ms${fo}${err}`);
+    }
+    this.emit('request', record);
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { azureErrorBody } from '../errors';
 
 /**
  * Azure OpenAI's wire details that clients (and our proxy) key on: error
@@ -20,9 +21,6 @@ export class SimError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string, extra?: Record<string, unknown>): string {
-  return JSON.stringify({ error: { code, message, ...extra } });
-}
 
 export const unauthorized = (): SimError => new SimError(401, '401',
   'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
@@ -66,7 +64,7 @@ export function statusError(status: number, headers?: Record<string, string>): S
 
 export function sendError(res: ServerResponse, err: SimError, headers: Record<string, string>): void {
   const extra = err.extra ? { param: err.extra.param ?? null, type: err.extra.type } : undefined;
-  sendJson(res, err.status, errorBody(err.code, err.message, extra), { ...headers, ...err.headers });
+  sendJson(res, err.status, azureErrorBody(err.code, err.message, extra), { ...headers, ...err.headers });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {

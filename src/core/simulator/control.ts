@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody, sendJson } from './azure';
+import { azureErrorBody as errorBody } from '../errors';
+import { sendJson } from './azure';
 import { parseJsonObject, readBody } from './body';
 import { TINY_PNG_BASE64 } from './content';
 import { parseFailNext } from './faults';

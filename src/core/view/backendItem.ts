@@ -124,11 +124,17 @@ export function hasCountdown(s: BackendSnapshot, now: number): boolean {
  * What a stopped proxy can still tell: the config and whether a key is set.
  * Shaped like a live snapshot so the tree has one code path.
  */
-export function idleSnapshot(b: BackendConfig, hasKey: boolean): BackendSnapshot {
-  const status: BackendStatus = !b.enabled ? 'disabled' : b.auth === 'apiKey' && !hasKey ? 'keyMissing' : 'healthy';
+export function idleSnapshot(b: BackendConfig, hasKey: boolean, signedOut = false): BackendSnapshot {
+  const status: BackendStatus = !b.enabled ? 'disabled'
+    : b.auth === 'apiKey' && !hasKey ? 'keyMissing'
+      : b.auth === 'entra' && signedOut ? 'signedOut' : 'healthy';
+  const reasons: Partial<Record<BackendStatus, string>> = {
+    keyMissing: 'no API key: run "AOAI Pool: Set API Key"',
+    signedOut: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure"',
+  };
   return {
     name: b.name, endpoint: b.endpoint, priority: b.priority, weight: b.weight, auth: b.auth, enabled: b.enabled,
-    status, reason: status === 'keyMissing' ? 'no API key: run "AOAI Pool: Set API Key"' : undefined,
+    status, reason: reasons[status],
     cooldownUntil: 0, ejectedUntil: 0, latencyMs: undefined, lastStatus: undefined, lastError: undefined, lastErrorAt: undefined,
     remainingRequests: undefined, remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0,
     lastProbeAt: undefined,

@@ -6,6 +6,5 @@ export * from './state';
 export * from './settings';
 export * from './inputs';
 export * from './jwt';
-export * from './simulated';
 export * from './apim';
 export * from './manifest';

@@ -140,5 +140,7 @@ describe('countdown bookkeeping and idle snapshots', () => {
     expect(idleSnapshot(a!, true)).toMatchObject({ status: 'healthy', deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o' }] });
     expect(idleSnapshot(b!, true).status).toBe('disabled');
     expect(idleSnapshot(c!, false).status).toBe('healthy');
+    expect(idleSnapshot(c!, false, true)).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
+    expect(idleSnapshot(a!, true, true).status).toBe('healthy');
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/core/config';
 import { generateApim } from '../../../src/core/generators';
-import { SIMULATED_BACKENDS, apimRequest, editorLanguage, simulatedRawConfig } from '../../../src/core/view';
+import { apimRequest, editorLanguage } from '../../../src/core/view';
+import { SIMULATED_BACKENDS, simulatedRawConfig } from '../../../src/core/simulator/demo';
 
 describe('simulated pool config', () => {
   it('keeps the user pool options and replaces the backends', () => {

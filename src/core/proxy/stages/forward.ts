@@ -52,8 +52,7 @@ export const forward: Stage = async (ctx) => {
     record.attempts++;
     const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await pool.auth.headerFor(c.backend);
     if (!auth.ok) {
-      c.health.credential = auth.state;
-      c.health.credentialReason = auth.reason;
+      c.health.setCredential(auth.state, auth.reason);
       pool.changed(c.health);
       record.failovers.push({ backend: c.name, reason: auth.reason });
       continue;
@@ -78,9 +77,7 @@ export const forward: Stage = async (ctx) => {
       const d = describeUpstreamError(e);
       // The client left: not the backend's fault, and nobody to answer.
       if (ctx.gone.aborted || d.kind === 'aborted') return true;
-      c.health.recordFailure(d.message, Date.now());
-      pool.changed(c.health);
-      record.failovers.push({ backend: c.name, reason: d.message });
+      backendFailed(ctx, c, d.message, d.message);
       lastTransportError = d;
       continue;
     }
@@ -96,17 +93,14 @@ export const forward: Stage = async (ctx) => {
     const r = await exchange.relay(ctx.res, c.name, ctx.settings.mask, learnCreatedId(ctx, c.name, status));
     if (r.kind === 'failedBeforeBody') {
       const d = describeUpstreamError(r.error);
-      c.health.recordFailure(`${d.message} before the body`, Date.now());
-      pool.changed(c.health);
-      record.failovers.push({ backend: c.name, reason: d.message });
+      backendFailed(ctx, c, `${d.message} before the body`, d.message);
       record.backend = undefined;
       lastTransportError = d;
       continue;
     }
     if (r.kind === 'failedMidStream') {
       const d = describeUpstreamError(r.error);
-      c.health.recordFailure(`${d.message} mid-stream`, Date.now());
-      pool.changed(c.health);
+      backendFailed(ctx, c, `${d.message} mid-stream`);
       record.error = `${d.message} mid-stream`;
     }
     return true;
@@ -142,7 +136,7 @@ export const forward: Stage = async (ctx) => {
   if (lastTransportError) {
     const timeout = lastTransportError.kind === 'timeout';
     sendError(ctx.res, timeout ? 504 : 502, timeout ? 'GatewayTimeout' : 'BadGateway',
-      `no backend answered (${record.failovers.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
+      `no backend answered (${failoverSummary(ctx)})`);
     return true;
   }
   if (everyoneResting || tried.size === 0) {
@@ -150,9 +144,20 @@ export const forward: Stage = async (ctx) => {
     return true;
   }
   if (budgetSpent) record.error = 'retry budget exhausted';
-  sendError(ctx.res, 503, 'NoBackendAvailable', `no backend could take the request (${record.failovers.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
+  sendError(ctx.res, 503, 'NoBackendAvailable', `no backend could take the request (${failoverSummary(ctx)})`);
   return true;
 };
+
+/** A transport failure: counts against the backend; `failover` is what the request log shows. */
+function backendFailed(ctx: ProxyContext, c: PoolCandidate, reason: string, failover?: string): void {
+  c.health.recordFailure(reason, Date.now());
+  ctx.pool.changed(c.health);
+  if (failover !== undefined) ctx.record.failovers.push({ backend: c.name, reason: failover });
+}
+
+function failoverSummary(ctx: ProxyContext): string {
+  return ctx.record.failovers.map((f) => `${f.backend}: ${f.reason}`).join('; ');
+}
 
 /** Passive health: latency, throttle, rate headers, misconfiguration. */
 function observe(ctx: ProxyContext, c: PoolCandidate, response: ResponseHead, latencyMs: number): void {

@@ -1,7 +1,7 @@
 /** Parses the target, and answers what the pool knows itself: health and the model list. */
 import { parseTarget } from '../routes';
 import { sendError, sendJson } from '../http';
-import type { Stage } from '../context';
+import type { ProxyContext, Stage } from '../context';
 
 export const resolveRoute: Stage = (ctx) => {
   const r = parseTarget(ctx.req.url ?? '/');
@@ -13,13 +13,17 @@ export const resolveRoute: Stage = (ctx) => {
   return false;
 };
 
+/** The local answers are read-only: anything but GET/HEAD gets 405. */
+function refuseUnlessGet(ctx: ProxyContext, hint: string): boolean {
+  if (ctx.req.method === 'GET' || ctx.req.method === 'HEAD') return false;
+  sendError(ctx.res, 405, 'MethodNotAllowed', hint, { allow: 'GET' });
+  return true;
+}
+
 /** `GET /_pool/health`: the whole state, no secrets. Loopback-only like everything else. */
 export const serveHealth: Stage = (ctx) => {
   if (ctx.route?.kind !== 'health') return false;
-  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') {
-    sendError(ctx.res, 405, 'MethodNotAllowed', 'use GET /_pool/health', { allow: 'GET' });
-    return true;
-  }
+  if (refuseUnlessGet(ctx, 'use GET /_pool/health')) return true;
   const backends = ctx.pool.snapshots();
   sendJson(ctx.res, 200, {
     status: backends.some((b) => b.status === 'healthy') ? 'ok' : 'degraded',
@@ -34,10 +38,7 @@ export const serveHealth: Stage = (ctx) => {
 /** `GET /v1/models`, `/openai/models`: the pool's aliases, in the OpenAI list shape. */
 export const serveModels: Stage = (ctx) => {
   if (ctx.route?.kind !== 'models') return false;
-  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') {
-    sendError(ctx.res, 405, 'MethodNotAllowed', 'use GET to list models', { allow: 'GET' });
-    return true;
-  }
+  if (refuseUnlessGet(ctx, 'use GET to list models')) return true;
   const model = (id: string) => ({ id, object: 'model', created: 0, owned_by: 'aoai-pool' });
   const id = ctx.route.id;
   if (id !== undefined) {
