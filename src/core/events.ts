@@ -5,6 +5,52 @@
 import { EventEmitter } from 'node:events';
 import type { BackendSnapshot } from './balancer/health';
 import type { ConfigIssue } from './config/types';
+import type { TokenUsage } from './metrics/usage';
+
+export type { TokenUsage } from './metrics/usage';
+
+/**
+ * Why a backend did not get (or stopped getting) a request:
+ * `disabled` in the config; `credential` (API key missing, signed out);
+ * `noDeployment` for the alias; resting after a throttle (`cooling`), a
+ * failure streak (`ejected`) or a refused credential (`misconfigured`);
+ * `pinned` (the request's stateful ids live on another backend); and, for
+ * candidates never reached, `notNeeded` (an earlier one answered: a lower
+ * priority group or the rest of the round), `attemptLimit`, `retryBudget`,
+ * `clientGone`.
+ */
+export type SkipCode =
+  | 'disabled' | 'credential' | 'noDeployment' | 'cooling' | 'ejected' | 'misconfigured' | 'pinned'
+  | 'notNeeded' | 'attemptLimit' | 'retryBudget' | 'clientGone';
+
+/**
+ * One step of a request's route through the pool, in the order it happened.
+ * Only names, numbers and the pool's own reasons: never prompt text or a
+ * secret (every string passed the redactor).
+ */
+export type TimelineEntry =
+  /** A backend the request could go to, in the order the balancer considers them (priority group first). */
+  | { type: 'candidate'; backend: string; deployment: string | undefined; priority: number; weight: number }
+  | { type: 'skip'; backend: string; code: SkipCode; reason: string; until?: number }
+  | {
+      type: 'attempt';
+      /** 1-based. */
+      n: number;
+      backend: string;
+      deployment: string | undefined;
+      /** Undefined when no status line came (see `error`). */
+      status: number | undefined;
+      error: string | undefined;
+      /** Until the answer ended (or its status line, when it was not relayed). */
+      ms: number;
+      /** Until the first body byte reached the client. */
+      ttfbMs: number | undefined;
+      /** Response body bytes relayed. */
+      bytes: number;
+      /** The header that decided how long the backend rests after this 429 (`default` when none did). */
+      throttle: { header: string; ms: number; until: number } | undefined;
+    }
+  | { type: 'outcome'; status: number; backend: string | undefined; attempts: number; ms: number; error: string | undefined; summary: string };
 
 export interface RequestRecord {
   id: string;
@@ -20,6 +66,15 @@ export interface RequestRecord {
   failovers: { backend: string; reason: string }[];
   stream: boolean;
   error: string | undefined;
+  /** When the request arrived (epoch ms). */
+  at: number;
+  /** Sizes only, never content: the request body, and the response body relayed to the client. */
+  requestBytes: number;
+  responseBytes: number;
+  /** The token usage the answer reported, when it carried one. */
+  tokens: TokenUsage | undefined;
+  /** The route through the pool; empty for requests the pool answered before routing (health, models, refusals). */
+  timeline: TimelineEntry[];
 }
 
 export interface PoolEventMap {

@@ -8,6 +8,8 @@ import { Redactor } from '../../src/core/log';
 import { validateConfig } from '../../src/core/config/validate';
 import { StickyMap } from '../../src/core/proxy/sticky';
 import { RetryBudget } from '../../src/core/balancer/retryBudget';
+import { PoolMetrics } from '../../src/core/metrics/recorder';
+import { Trace } from '../../src/core/metrics/trace';
 
 export interface StubResponse {
   status: number | undefined;
@@ -40,9 +42,12 @@ export function stubContext(opts: { method?: string; url?: string; headers?: Rec
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   const pool = new PoolRuntime(result.config, new UpstreamAuth({ apiKey: () => 'k-0000000000', tokenCredential: () => undefined }, new Redactor()), () => undefined);
   const ctx: ProxyContext = {
-    req, res, pool, gone: new ClientGone(), startedAt: 0, stream: false,
-    settings: { clientKey: 'the-client-key', sticky: new StickyMap(), retryBudget: new RetryBudget(), mask: (t) => t },
-    record: { id: '1', method: 'POST', route: '/', alias: undefined, backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined },
+    req, res, pool, gone: new ClientGone(), startedAt: 0, stream: false, trace: new Trace(),
+    settings: { clientKey: 'the-client-key', sticky: new StickyMap(), retryBudget: new RetryBudget(), mask: (t) => t, metrics: new PoolMetrics() },
+    record: {
+      id: '1', method: 'POST', route: '/', alias: undefined, backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined,
+      at: 0, requestBytes: 0, responseBytes: 0, tokens: undefined, timeline: [],
+    },
   };
   return { ctx, out };
 }

@@ -8,6 +8,8 @@ import type { PoolRuntime } from './pool';
 import type { Route } from './routes';
 import type { StickyMap } from './sticky';
 import type { RetryBudget } from '../balancer/retryBudget';
+import type { PoolMetrics } from '../metrics/recorder';
+import type { RequestTrace } from '../metrics/trace';
 
 export interface ProxySettings {
   /** The key clients must present; compared in constant time. */
@@ -17,6 +19,8 @@ export interface ProxySettings {
   retryBudget: RetryBudget;
   /** Masks every secret the proxy knows (keys, tokens, the client key). */
   mask: (text: string) => string;
+  /** Traffic series and recent requests; outlive config reloads like the sticky map. */
+  metrics: PoolMetrics;
 }
 
 export interface ProxyContext {
@@ -27,6 +31,8 @@ export interface ProxyContext {
   /** Set when the client goes away before the response is complete. */
   readonly gone: ClientGone;
   readonly record: RequestRecord;
+  /** Routing code reports candidates, skips and attempts here: one call per event (see metrics/trace.ts). */
+  readonly trace: RequestTrace;
   readonly startedAt: number;
   route?: Route;
   body?: Buffer;

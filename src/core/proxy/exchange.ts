@@ -14,6 +14,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { downstreamResponseHeaders } from './headers';
+import type { ObservedExchange } from '../metrics/trace';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -36,7 +37,17 @@ function uncork(res: ServerResponse): void {
 /** Error bodies are small and rare: they are read whole so secrets a backend echoed can be masked. */
 const MAX_ERROR_BODY = 1024 * 1024;
 
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
+  // What the request's trace reads when the request is done (performance.now() stamps, 0 = not yet).
+  readonly startedAt = performance.now();
+  headAt = 0;
+  firstByteAt = 0;
+  endAt = 0;
+  /** Body bytes relayed (or buffered, for an error body). */
+  bytes = 0;
+  /** The last two relayed chunks: a `usage` object sits at the end of an answer. */
+  lastChunk: Buffer | undefined;
+  previousChunk: Buffer | undefined;
   private controller: Controller | undefined;
   private mode: 'head' | 'held' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
   private head: ResponseHead | undefined;
@@ -61,6 +72,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     });
     // A head that is never awaited (the client left) must not be an unhandled rejection.
     this.response.catch(() => undefined);
+  }
+
+  get statusCode(): number {
+    return this.head?.statusCode ?? 0;
+  }
+
+  get headers(): IncomingHttpHeaders | undefined {
+    return this.head?.headers;
   }
 
   /** The client went away: stop the upstream request now, whatever stage it is in. */
@@ -110,6 +129,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Controller, statusCode: number, headers: IncomingHttpHeaders): void {
     // Wait for the caller to decide between relay() and discard().
     controller.pause();
+    this.headAt = performance.now();
     this.mode = 'held';
     this.head = { statusCode, headers };
     this.resolveHead(this.head);
@@ -120,11 +140,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
       case 'relay': {
         const res = this.res!;
         if (!this.started) this.start(chunk);
+        this.bytes += chunk.length;
+        this.previousChunk = this.lastChunk;
+        this.lastChunk = chunk;
         if (!res.write(chunk)) controller.pause();
         return;
       }
       case 'buffer':
-        if (this.size === 0) this.onFirst?.(chunk);
+        if (this.size === 0) {
+          this.firstByteAt = performance.now();
+          this.onFirst?.(chunk);
+        }
+        this.bytes += chunk.length;
         this.size += chunk.length;
         if (this.size <= MAX_ERROR_BODY) this.chunks.push(chunk);
         return;
@@ -134,6 +161,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.endAt = performance.now();
     if (this.mode === 'relay') {
       if (!this.started) this.start(undefined);
       this.res!.end();
@@ -146,6 +174,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Controller, error: Error): void {
+    this.endAt = performance.now();
     if (this.mode === 'head') {
       this.mode = 'over';
       this.rejectHead(error);
@@ -176,6 +205,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   private start(first: Buffer | undefined): void {
     this.started = true;
+    this.firstByteAt = performance.now();
     if (first) this.onFirst?.(first);
     // Headers, the first chunk and (for a small body parsed in the same
     // tick) the end leave in one write: cork until the parser is done.

@@ -8,6 +8,8 @@ import { DEPLOYMENT_NAME_PATTERN } from '../config/schema';
 
 export type Route =
   | { kind: 'health' }
+  /** `/_pool/requests`, `/_pool/metrics`: what the pool recorded (client key required). */
+  | { kind: 'pool'; what: 'requests' | 'metrics'; query: string }
   | { kind: 'models'; id: string | undefined }
   /** `/openai/deployments/{alias}/{rest}`: the deployment comes from the path. */
   | { kind: 'deployment'; alias: string; rest: string; query: string }
@@ -38,6 +40,9 @@ export function parseTarget(target: string): RouteResult {
   if (segments.some((s) => s === '.' || s === '..')) return bad('the path contains "." or ".." segments');
 
   if (path === '/_pool/health') return { ok: true, route: { kind: 'health' } };
+  if (path === '/_pool/requests' || path === '/_pool/metrics') {
+    return { ok: true, route: { kind: 'pool', what: path === '/_pool/requests' ? 'requests' : 'metrics', query } };
+  }
   if (path === '/v1/models' || path === '/openai/models' || path === '/openai/v1/models') {
     return { ok: true, route: { kind: 'models', id: undefined } };
   }

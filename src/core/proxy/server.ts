@@ -24,6 +24,10 @@ import { resolveRoute, serveHealth, serveModels } from './stages/route';
 import { readBody } from './stages/body';
 import { resolveModel } from './stages/model';
 import { forward } from './stages/forward';
+import { serveMetrics, serveRequests } from './stages/poolData';
+import { PoolMetrics } from '../metrics/recorder';
+import { NOOP_TRACE, Trace } from '../metrics/trace';
+import { RECORDING } from '../metrics/enabled';
 
 /** The pipeline, in its fixed order. */
 export const STAGES: readonly (readonly [string, Stage])[] = [
@@ -33,6 +37,8 @@ export const STAGES: readonly (readonly [string, Stage])[] = [
   ['serveHealth', serveHealth],
   ['authenticateClient', authenticateClient],
   ['serveModels', serveModels],
+  ['serveRequests', serveRequests],
+  ['serveMetrics', serveMetrics],
   ['readBody', readBody],
   ['resolveModel', resolveModel],
   ['resolveState', resolveState],
@@ -62,6 +68,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   private requestSeq = 0;
   private readonly sticky = new StickyMap();
   private readonly retryBudget = new RetryBudget();
+  /** Traffic series and recent requests, kept across config reloads. */
+  readonly metrics = new PoolMetrics();
   private settings: ProxySettings;
 
   constructor(options: ProxyServerOptions) {
@@ -82,6 +90,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
       sticky: this.sticky,
       retryBudget: this.retryBudget,
       mask: (t) => this.redactor.mask(t),
+      metrics: this.metrics,
     };
   }
 
@@ -205,10 +214,11 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     const record: RequestRecord = {
       id: String(++this.requestSeq), method: req.method ?? 'GET', route: (req.url ?? '/').split('?')[0]!.slice(0, 200), alias: undefined,
       backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined,
+      at: Date.now(), requestBytes: 0, responseBytes: 0, tokens: undefined, timeline: [],
     };
     const ctx: ProxyContext = {
       req, res, pool, record, gone: new ClientGone(), startedAt: performance.now(), stream: false,
-      settings: this.settings,
+      settings: this.settings, trace: RECORDING ? new Trace() : NOOP_TRACE,
     };
     res.once('close', () => {
       if (!res.writableFinished) ctx.gone.abort();
@@ -243,11 +253,23 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     record.stream = ctx.stream;
     if (record.status === 0) record.status = res.statusCode;
     if (!res.writableEnded && !record.error) record.error = 'client disconnected';
+    // The pool's own reports are not traffic: a dashboard polling them must not fill the list.
+    if (RECORDING && ctx.route?.kind !== 'health' && ctx.route?.kind !== 'pool') this.record(ctx);
     if (ctx.pool.config.logRequests) {
       const fo = record.failovers.length ? ` failover=[${record.failovers.map((f) => `${f.backend}:${f.reason}`).join(', ')}]` : '';
       const err = record.error ? ` error="${record.error}"` : '';
       this.log.info(`${record.method} ${record.route} alias=${record.alias ?? '-'} backend=${record.backend ?? '-'} attempts=${record.attempts} status=${record.status} ${record.ms}ms${fo}${err}`);
     }
     this.emit('request', record);
+  }
+
+  private record(ctx: ProxyContext): void {
+    const { record } = ctx;
+    const sticky = ctx.stateIds?.map((id) => ctx.settings.sticky.get(id)).find((o) => o !== undefined);
+    this.metrics.finish({
+      record, trace: ctx.trace as Trace, startedAt: ctx.startedAt, requestBytes: ctx.body?.length ?? 0,
+      pool: { backends: ctx.pool.config.backends, maxAttempts: ctx.pool.config.maxAttempts },
+      pinnedTo: sticky, clientGone: ctx.gone.aborted, mask: this.settings.mask,
+    });
   }
 }

@@ -8,8 +8,8 @@ import { resolveModel } from '../../../src/core/proxy/stages/model';
 import { parseTarget, upstreamPath } from '../../../src/core/proxy/routes';
 
 describe('pipeline order', () => {
-  it('runs the guards before anything reads the request, and forwarding last', () => {
-    expect(STAGES.map(([n]) => n)).toEqual(['guardHost', 'guardBrowser', 'resolveRoute', 'serveHealth', 'authenticateClient', 'serveModels', 'readBody', 'resolveModel', 'resolveState', 'forward']);
+  it('runs the guards before anything reads the request, the client key before the pool data, and forwarding last', () => {
+    expect(STAGES.map(([n]) => n)).toEqual(['guardHost', 'guardBrowser', 'resolveRoute', 'serveHealth', 'authenticateClient', 'serveModels', 'serveRequests', 'serveMetrics', 'readBody', 'resolveModel', 'resolveState', 'forward']);
   });
 });
 

@@ -52,6 +52,7 @@ export const forward: Stage = async (ctx) => {
     record.attempts++;
     const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await pool.auth.headerFor(c.backend);
     if (!auth.ok) {
+      ctx.trace.skip(c.name, auth.reason);
       c.health.setCredential(auth.state, auth.reason);
       pool.changed(c.health);
       record.failovers.push({ backend: c.name, reason: auth.reason });
@@ -60,6 +61,7 @@ export const forward: Stage = async (ctx) => {
     const body = ctx.rewriteBody && ctx.body ? ctx.rewriteBody(c.deployment) : ctx.body;
     const started = performance.now();
     const exchange = new Exchange();
+    ctx.trace.attempt(c.name, c.deployment, exchange);
     ctx.gone.current = exchange;
     let head: ResponseHead;
     try {
@@ -150,6 +152,7 @@ export const forward: Stage = async (ctx) => {
 
 /** A transport failure: counts against the backend; `failover` is what the request log shows. */
 function backendFailed(ctx: ProxyContext, c: PoolCandidate, reason: string, failover?: string): void {
+  ctx.trace.fail(reason);
   c.health.recordFailure(reason, Date.now());
   ctx.pool.changed(c.health);
   if (failover !== undefined) ctx.record.failovers.push({ backend: c.name, reason: failover });
@@ -170,6 +173,7 @@ function observe(ctx: ProxyContext, c: PoolCandidate, response: ResponseHead, la
   if (status === 429) {
     const cd = pool.config.cooldown;
     const d = throttleDelay(response.headers, now, cd.defaultSec * 1000, cd.maxSec * 1000);
+    ctx.trace.throttle(d.source, d.ms);
     h.recordThrottle(c.deployment, now + d.ms, `429 on ${c.deployment === ANY_DEPLOYMENT ? 'the backend' : c.deployment}, resting ${Math.ceil(d.ms / 1000)} s (${d.source})`);
   } else if (status === 401 || status === 403) {
     h.recordMisconfigured(status, status === 401 ? 'the backend refused our credential' : 'our credential lacks access (for Entra: the "Cognitive Services OpenAI User" role)', now);
@@ -214,6 +218,7 @@ function noCandidates(ctx: ProxyContext, unusable: { name: string; reason: strin
 function chooseTargets(ctx: ProxyContext): { usable: PoolCandidate[]; probe404: boolean } | undefined {
   const { pool } = ctx;
   const { usable, unusable } = pool.candidates(ctx.alias);
+  ctx.trace.candidates(usable, unusable);
   if (ctx.stateIds) {
     const owners = new Set(ctx.stateIds.map((id) => ctx.settings.sticky.get(id)).filter((o): o is string => o !== undefined));
     if (owners.size > 1) {

@@ -14,7 +14,7 @@ export const resolveRoute: Stage = (ctx) => {
 };
 
 /** The local answers are read-only: anything but GET/HEAD gets 405. */
-function refuseUnlessGet(ctx: ProxyContext, hint: string): boolean {
+export function refuseUnlessGet(ctx: ProxyContext, hint: string): boolean {
   if (ctx.req.method === 'GET' || ctx.req.method === 'HEAD') return false;
   sendError(ctx.res, 405, 'MethodNotAllowed', hint, { allow: 'GET' });
   return true;

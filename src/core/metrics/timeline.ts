@@ -1,0 +1,122 @@
+/**
+ * Turns a finished request's trace into its timeline: every backend of the
+ * pool as a candidate (in the order the balancer considers them), why each
+ * one that got nothing got nothing, each attempt, and the outcome.
+ */
+import type { RequestRecord, SkipCode, TimelineEntry } from '../events';
+import { AttemptStep, type Trace } from './trace';
+
+/** What the timeline needs to know about the pool the request ran on. */
+export interface TimelinePool {
+  readonly backends: Iterable<{ readonly name: string; readonly priority: number; readonly weight: number; readonly deployments?: Readonly<Record<string, string>> }>;
+  readonly maxAttempts: number;
+}
+
+export interface TimelineInput {
+  trace: Trace;
+  record: RequestRecord;
+  pool: TimelinePool;
+  /** The backend the request's stateful ids live on, when that decided the route. */
+  pinnedTo: string | undefined;
+  clientGone: boolean;
+  mask: (text: string) => string;
+}
+
+/** Seconds (or ms under one second) from now until `until`, for reasons read later. */
+export function restFor(until: number, now: number): string {
+  const ms = Math.max(0, until - now);
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+export function buildTimeline(input: TimelineInput): TimelineEntry[] {
+  const { trace, record, pool, mask } = input;
+  const out: TimelineEntry[] = [];
+  if (trace.consideredAt === 0 && trace.steps.length === 0) return out;
+  const now = trace.consideredAt;
+  const alias = record.alias;
+
+  // Candidates: every backend, lowest priority number first (the stable sort keeps config order inside a group).
+  const usable = new Map(trace.usable.map((c) => [c.name, c]));
+  const unusable = new Map(trace.unusable.map((u) => [u.name, u.reason]));
+  const backends = [...pool.backends].sort((a, b) => a.priority - b.priority);
+  const skipped = new Set<string>();
+  const first: TimelineEntry[] = [];
+  for (const b of backends) {
+    const c = usable.get(b.name);
+    const deployment = c ? c.deployment : alias === undefined ? undefined : b.deployments ? b.deployments[alias] : alias;
+    out.push({ type: 'candidate', backend: b.name, deployment: deployment === '*' ? undefined : deployment, priority: b.priority, weight: b.weight });
+    if (c) continue;
+    skipped.add(b.name);
+    const why = unusable.get(b.name);
+    if (why !== undefined) {
+      first.push(skip(b.name, why === 'disabled' ? 'disabled' : 'credential', why === 'disabled' ? 'disabled in the config' : mask(why)));
+    } else {
+      first.push(skip(b.name, 'noDeployment', `has no deployment for "${alias ?? ''}"`));
+    }
+  }
+  for (const r of trace.resting ?? []) {
+    skipped.add(r.name);
+    const what = r.code === 'ejected' ? 'ejected after repeated failures' : r.code === 'misconfigured' ? 'refused our credential' : 'cooling down';
+    const detail = r.detail ? `: ${mask(r.detail)}` : '';
+    first.push(skip(r.name, r.code, `${what}, ${restFor(r.until, now)} more${detail}`, r.until));
+  }
+  out.push(...first);
+
+  // Attempts (and credential skips) as they happened.
+  let n = 0;
+  for (const s of trace.steps) {
+    skipped.add(s.backend);
+    if (!(s instanceof AttemptStep)) {
+      out.push(skip(s.backend, 'credential', mask(s.reason)));
+      continue;
+    }
+    out.push({
+      type: 'attempt', n: ++n, backend: s.backend, deployment: s.deployment === '*' ? undefined : s.deployment,
+      status: s.status === 0 ? undefined : s.status,
+      error: s.error !== undefined ? mask(s.error) : s.status === 0 ? 'no answer (the client left)' : undefined,
+      ms: Math.round(s.latencyMs), ttfbMs: Number.isNaN(s.ttfbMs) ? undefined : Math.round(s.ttfbMs), bytes: s.exchange.bytes,
+      throttle: s.throttle,
+    });
+  }
+
+  // Candidates the request never reached, and why.
+  const winner = record.backend !== undefined ? backends.find((b) => b.name === record.backend) : undefined;
+  for (const b of backends) {
+    if (skipped.has(b.name)) continue;
+    const [code, reason] = untried(b, input, n, winner);
+    out.push(skip(b.name, code, reason));
+  }
+  out.push({ type: 'outcome', status: record.status, backend: record.backend, attempts: n, ms: record.ms, error: record.error !== undefined ? mask(record.error) : undefined, summary: summary(record, n) });
+  return out;
+}
+
+function skip(backend: string, code: SkipCode, reason: string, until?: number): TimelineEntry {
+  return until === undefined ? { type: 'skip', backend, code, reason } : { type: 'skip', backend, code, reason, until };
+}
+
+function untried(b: { name: string; priority: number }, input: TimelineInput, attempts: number, winner: { name: string; priority: number } | undefined): [SkipCode, string] {
+  if (input.clientGone) return ['clientGone', 'not tried: the client left'];
+  if (input.pinnedTo !== undefined && input.pinnedTo !== b.name) return ['pinned', `the request's stored objects live on ${input.pinnedTo}`];
+  if (input.record.error === 'retry budget exhausted') return ['retryBudget', 'not tried: the pool-wide retry budget is spent (an outage must not multiply requests)'];
+  if (attempts >= input.pool.maxAttempts) return ['attemptLimit', `not tried: ${attempts} attempts is the limit (maxAttempts)`];
+  if (winner && b.priority > winner.priority) return ['notNeeded', `priority group ${b.priority} not needed: ${winner.name} (priority ${winner.priority}) answered`];
+  if (winner) return ['notNeeded', `not needed: ${winner.name} answered`];
+  return ['notNeeded', 'not tried'];
+}
+
+function summary(r: RequestRecord, attempts: number): string {
+  const after = attempts > 1 ? ` after ${attempts - 1} failover${attempts > 2 ? 's' : ''}` : '';
+  if (r.backend !== undefined) {
+    if (r.error !== undefined) return `${r.backend} answered ${r.status}${after}, then: ${r.error}`;
+    return r.status < 400 ? `served by ${r.backend}${after}` : `${r.backend}'s ${r.status} passed on${after}: no better answer came`;
+  }
+  switch (r.status) {
+    case 429: return 'every candidate is resting: the pool answered 429 with the time until the first is back';
+    case 404: return attempts ? 'not found on any backend' : 'no backend serves this alias';
+    case 409: return 'the stored objects live on different backends';
+    case 502: return 'no backend answered';
+    case 503: return 'no backend could take the request';
+    case 504: return 'no backend answered in time';
+    default: return r.status >= 400 ? `the pool answered ${r.status} itself` : `answered by the pool (${r.status})`;
+  }
+}
