@@ -17,6 +17,7 @@ import { ensureTools, allowedCpus, pinSelf, machineInfo } from './lib/tools.mjs'
 import { startNginx } from './lib/nginx.mjs';
 import { runWrk } from './lib/wrk.mjs';
 import { summariseProfile } from './lib/profile.mjs';
+import { buildClis, allocationMeter, recordingPhase, summariseRecording, renderRecording } from './lib/recording.mjs';
 import * as R from './lib/report.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,7 +35,7 @@ const HELP = `Usage: node bench/run.mjs [options]   (npm run bench)
   --rounds N           interleaved rounds per measurement (default 3)
   --duration S         seconds per wrk run (default 2)
   --profile            also run the proxy under node --cpu-prof at c32 and summarise it
-  --only LIST          run only these sections: throughput,streaming,failover,profile
+  --only LIST          run only these sections: throughput,streaming,failover,recording,profile
   --profile-seconds S  seconds per body size in the profile run (default 5)
   --no-install         never apt-get install wrk / nginx-light
   --no-nginx           skip the nginx baseline
@@ -79,9 +80,10 @@ const cfg = {
   conns: [1, 32, 128],
   stream: { rounds: opt.quick ? 1 : 3, seq: opt.quick ? 2 : 3, conc: 32, chunks: 50, intervalMs: 20 },
   failoverMs: opt.quick ? 2000 : 4000,
+  allocSeconds: opt.quick ? 2 : 4,
   profileSeconds: Number(opt['profile-seconds'] ?? 5),
 };
-const SECTIONS = ['throughput', 'streaming', 'failover', 'profile'];
+const SECTIONS = ['throughput', 'streaming', 'failover', 'recording', 'profile'];
 const only = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 for (const x of only ?? []) if (!SECTIONS.includes(x)) usage(`--only: unknown section "${x}" (${SECTIONS.join(', ')})`);
 const want = (section) => (only ? only.has(section) : section !== 'profile' || Boolean(opt.profile));
@@ -93,6 +95,7 @@ for (const k of ['rounds', 'seconds', 'profileSeconds']) {
 const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds * 6 * 3 * (cfg.seconds + 0.3) : 0)
   + (want('streaming') ? cfg.stream.rounds * 3 * (cfg.stream.seq + 1) * 1.2 : 0)
   + (want('failover') ? cfg.failoverMs / 1000 + 3 : 0)
+  + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 2 * (cfg.allocSeconds + 2) + 15 : 0)
   + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0);
 const DEADLINE_MS = Math.round(2 * expectedSec * 1000 + 60_000);
 
@@ -175,6 +178,7 @@ async function main() {
   await procs.stop(env.proxy.child);
   if (env.nginx) await procs.stop(env.nginx.child);
   if (want('failover')) result.failover = { run: await failoverPhase(env) };
+  if (want('recording') && tools.wrk) result.recording = await recordingSection(env);
   if (want('profile') && tools.wrk) result.profile = await profilePhase(env);
   if (env.backend.exitCode !== null) notes.push(`the bench backends exited early: ${env.backendErr.text}`);
 
@@ -193,7 +197,10 @@ async function main() {
   result.summary = { throughput: cells, streaming: streams, failover, rss: result.rss, noise: result.noise, targets };
   result.elapsedSec = Math.round((Date.now() - t0) / 1000);
 
-  const text = R.renderAll({ result, cfg, cells, streams, failover, targets });
+  const recording = summariseRecording(result.recording);
+  result.summary.recording = recording;
+  let text = R.renderAll({ result, cfg, cells, streams, failover, targets });
+  if (recording) text += `\n\nRecording cost (issue 13): the same CLI built with metrics and timelines recorded vs with src/core/metrics/enabled.ts = false; ${cfg.rounds} interleaved rounds\n${renderRecording(recording)}`;
   process.stdout.write(`${text}\n`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -326,17 +333,30 @@ async function failoverPhase({ ports, throttledPort, small }) {
   }
 }
 
-/** Starts `node dist/cli.js serve` on the proxy core with a config file; resolves once it listens. */
-async function startProxy(file, config, nodeArgs = []) {
+/** Starts `node dist/cli.js serve` (or another build) on the proxy core with a config file; resolves once it listens. */
+async function startProxy(file, config, nodeArgs = [], cli = CLI) {
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify(config, null, 2));
   const env = { ...process.env, AOAI_POOL_CLIENT_KEY: CLIENT_KEY };
   for (const b of config.backends) env[`AOAI_POOL_KEY_${b.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = `bench-upstream-key-${b.name}`;
-  const child = procs.start(process.execPath, [...nodeArgs, CLI, 'serve', '--config', path, '--port', '0'], { cpu: proxyCpu, env, cwd: dir });
+  const child = procs.start(process.execPath, [...nodeArgs, cli, 'serve', '--config', path, '--port', '0'], { cpu: proxyCpu, env, cwd: dir });
   const m = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000, 'the proxy');
-  drain(child.stdout);
   drain(child.stderr);
-  return { child, url: m[1] };
+  // V8 prints GC traces on stdout.
+  const meter = nodeArgs.includes('--trace-gc-nvp') ? allocationMeter(child.stdout) : (drain(child.stdout), undefined);
+  return { child, url: m[1], meter };
+}
+
+/** Recording on vs a no-op build of the same CLI, same pool and pinning (bench/lib/recording.mjs). */
+async function recordingSection({ ports, bodies }) {
+  log('recording cost: building the CLI with and without recording');
+  const clis = await buildClis(ROOT);
+  return recordingPhase({
+    start: (name, nodeArgs) => startProxy(`rec-${name}.json`, poolConfig(ports), nodeArgs, clis[name]),
+    stop: (child) => procs.stop(child),
+    wrk: (url, conns, seconds, bodyFile) => runWrk(procs, { bin: tools.wrk, cpu: loadCpu, url, conns, seconds, bodyFile, clientKey: CLIENT_KEY }),
+    bodies, path: PATH, rounds: cfg.rounds, seconds: cfg.seconds, allocSeconds: cfg.allocSeconds, log,
+  });
 }
 
 /** Runs bench/lib/client.mjs on the load core and returns its JSON. */

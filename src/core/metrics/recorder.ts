@@ -9,28 +9,14 @@ import type { RequestRecord } from '../events';
 import { parseRemaining } from '../balancer/throttle';
 import { Series, SLOTS, BUCKET_MS } from './series';
 import { RequestRing } from './ring';
-import { buildTimeline, type TimelinePool } from './timeline';
-import { AttemptStep, type Trace } from './trace';
-import { usageFromTail } from './usage';
+import { AttemptStep, type TimelinePool, type Trace } from './trace';
+import { readUsage } from './usage';
 
 /** Most deployment series kept; further ones share one `(other)` series. */
 export const MAX_SERIES = 40;
 /** Requests kept for `/_pool/requests` and the dashboard. */
 export const RECENT_REQUESTS = 500;
 export const OTHER = '(other)';
-
-/** What `finish` needs from a request that went through the pipeline. */
-export interface FinishedContext {
-  readonly record: RequestRecord;
-  readonly trace: Trace;
-  /** `performance.now()` when the request arrived. */
-  readonly startedAt: number;
-  readonly requestBytes: number;
-  readonly pool: TimelinePool;
-  readonly pinnedTo: string | undefined;
-  readonly clientGone: boolean;
-  readonly mask: (text: string) => string;
-}
 
 export class PoolMetrics {
   /** Epoch ms: rates over "the last minute" never divide by time before this. */
@@ -52,28 +38,31 @@ export class PoolMetrics {
     return all;
   }
 
-  /** Records a finished request: its attempts in their series, the pool sample, the timeline, the ring. */
-  finish(ctx: FinishedContext): void {
-    const { record, trace } = ctx;
+  /**
+   * Records a finished request: its attempts in their series, the pool
+   * sample, and the record in the ring (its timeline is built when read).
+   * Positional arguments: this runs once per request, and allocates nothing.
+   */
+  finish(record: RequestRecord, trace: Trace, startedAt: number, requestBytes: number, pool: TimelinePool,
+    pinnedTo: string | undefined, clientGone: boolean, mask: (text: string) => string): void {
     const now = Date.now();
     const nowPerf = performance.now();
     let winner: AttemptStep | undefined;
     for (const s of trace.steps) {
       if (!(s instanceof AttemptStep)) continue;
-      settle(s, nowPerf);
+      settle(s, nowPerf, startedAt);
       this.get(s.backend, s.deployment, record.alias, now).record(now, s);
       if (s.backend === record.backend) winner = s;
     }
-    record.requestBytes = ctx.requestBytes;
-    if (winner) {
-      record.responseBytes = winner.exchange.bytes;
-      if (!Number.isNaN(winner.totalTokens)) {
-        record.tokens = { prompt: nanToUndefined(winner.promptTokens), completion: nanToUndefined(winner.completionTokens), total: winner.totalTokens };
-      }
-    }
-    this.sample.set(record, winner, ctx.startedAt, ctx.clientGone);
+    trace.winner = winner;
+    trace.pool = pool;
+    trace.pinnedTo = pinnedTo;
+    trace.clientGone = clientGone;
+    trace.mask = mask;
+    record.requestBytes = requestBytes;
+    if (winner) record.responseBytes = winner.bytes;
+    this.sample.set(record, winner, clientGone);
     this.pool.record(now, this.sample);
-    record.timeline = buildTimeline({ trace, record, pool: ctx.pool, pinnedTo: ctx.pinnedTo, clientGone: ctx.clientGone, mask: ctx.mask });
     this.requests.push(record);
   }
 
@@ -103,55 +92,53 @@ export class PoolMetrics {
   }
 }
 
-/** Reads an attempt's exchange into its sample fields, once. */
-function settle(s: AttemptStep, nowPerf: number): void {
+/** Reads an attempt's exchange into its sample fields, once, and lets the exchange go. */
+function settle(s: AttemptStep, nowPerf: number, requestStartedAt: number): void {
   const x = s.exchange;
+  if (!x) return;
+  s.exchange = undefined;
+  s.bytes = x.bytes;
   s.status = x.statusCode;
   s.broken = s.error !== undefined && x.statusCode !== 0;
   // A relayed answer took until its end; one held back and dropped (a 429 we failed over) until its status line.
   const end = x.firstByteAt ? x.endAt || nowPerf : x.headAt || x.endAt || nowPerf;
-  s.latencyMs = Math.max(0, end - x.startedAt);
-  s.ttfbMs = x.firstByteAt ? x.firstByteAt - x.startedAt : NaN;
+  s.latencyUs = us(end - x.startedAt);
+  if (x.firstByteAt) {
+    s.ttfbUs = us(x.firstByteAt - x.startedAt);
+    s.requestTtfbUs = us(x.firstByteAt - requestStartedAt);
+  }
   const h = x.headers;
   if (h) {
-    s.limitTokens = parseRemaining(h['x-ratelimit-limit-tokens']) ?? NaN;
-    s.remainingTokens = parseRemaining(h['x-ratelimit-remaining-tokens']) ?? NaN;
+    s.limitTokens = parseRemaining(h['x-ratelimit-limit-tokens']) ?? -1;
+    s.remainingTokens = parseRemaining(h['x-ratelimit-remaining-tokens']) ?? -1;
   }
-  if (x.statusCode < 400 && x.lastChunk) {
-    const u = usageFromTail(x.lastChunk, x.previousChunk);
-    if (u) {
-      s.totalTokens = u.total;
-      s.promptTokens = u.prompt ?? NaN;
-      s.completionTokens = u.completion ?? NaN;
-    }
-  }
+  if (x.statusCode < 400) readUsage(x.lastChunk, x.previousChunk, s);
 }
 
-function nanToUndefined(n: number): number | undefined {
-  return Number.isNaN(n) ? undefined : n;
+function us(ms: number): number {
+  return ms > 0 ? Math.round(ms * 1000) : 0;
 }
 
 /** The pool-level sample: the status the client got, the whole request's time, its first byte. */
 class PoolSample {
   status = 0;
   broken = false;
-  latencyMs = 0;
-  ttfbMs = NaN;
-  totalTokens = NaN;
-  promptTokens = NaN;
-  completionTokens = NaN;
-  limitTokens = NaN;
-  remainingTokens = NaN;
+  latencyUs = 0;
+  ttfbUs = -1;
+  totalTokens = -1;
+  promptTokens = -1;
+  completionTokens = -1;
+  limitTokens = -1;
+  remainingTokens = -1;
 
-  set(r: RequestRecord, winner: AttemptStep | undefined, startedAt: number, clientGone: boolean): void {
+  set(r: RequestRecord, winner: AttemptStep | undefined, clientGone: boolean): void {
     this.status = r.status;
     // A stream that broke is the pool's failure; a client that left is not.
     this.broken = !clientGone && r.error !== undefined && r.status < 400;
-    this.latencyMs = r.ms;
-    const first = winner?.exchange.firstByteAt ?? 0;
-    this.ttfbMs = first ? first - startedAt : NaN;
-    this.totalTokens = winner ? winner.totalTokens : NaN;
-    this.promptTokens = winner ? winner.promptTokens : NaN;
-    this.completionTokens = winner ? winner.completionTokens : NaN;
+    this.latencyUs = r.ms * 1000;
+    this.ttfbUs = winner ? winner.requestTtfbUs : -1;
+    this.totalTokens = winner ? winner.totalTokens : -1;
+    this.promptTokens = winner ? winner.promptTokens : -1;
+    this.completionTokens = winner ? winner.completionTokens : -1;
   }
 }

@@ -31,21 +31,25 @@ export const F = {
 } as const;
 export const FIELDS = 9;
 
-/** What one attempt (or one request, for the pool's series) contributes. */
+/**
+ * What one attempt (or one request, for the pool's series) contributes.
+ * Whole numbers, -1 for "unknown": V8 keeps small integers in the object
+ * itself, where a double or NaN field would cost a heap box per sample.
+ */
 export interface Sample {
   /** HTTP status; 0 when no answer came (transport error). */
   readonly status: number;
   /** Whether the attempt failed after its status line (a body cut short): counted as a transport error. */
   readonly broken: boolean;
-  /** Until the response ended, or the status line for answers that were not relayed. */
-  readonly latencyMs: number;
-  /** Until the first body byte; NaN when none was relayed. */
-  readonly ttfbMs: number;
-  /** Token usage from the response; NaN when unknown. */
+  /** Microseconds until the response ended, or until the status line for answers that were not relayed. */
+  readonly latencyUs: number;
+  /** Microseconds until the first body byte; -1 when none was relayed. */
+  readonly ttfbUs: number;
+  /** Token usage from the response; -1 when unknown. */
   readonly totalTokens: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
-  /** `x-ratelimit-limit-tokens` / `-remaining-tokens` of the answer; NaN when absent. */
+  /** `x-ratelimit-limit-tokens` / `-remaining-tokens` of the answer; -1 when absent. */
   readonly limitTokens: number;
   readonly remainingTokens: number;
 }
@@ -64,13 +68,12 @@ export class Series {
   readonly totals = new Float64Array(FIELDS);
   readonly latencyTotal = new Float64Array(BINS);
   readonly ttfbTotal = new Float64Array(BINS);
-  latencySumMs = 0;
-  ttfbSumMs = 0;
-  /** The most recent rate-limit headers, whenever they came. */
-  lastLimitTokens = NaN;
-  lastRemainingTokens = NaN;
+  /** Sums of latency and of time to first byte, in ms (typed arrays: no number box per update). */
+  private readonly sums = new Float64Array(2);
+  /** The most recent `x-ratelimit-limit-tokens` and `-remaining-tokens`, whenever they came (NaN = never). */
+  private readonly lastTokens = new Float64Array([NaN, NaN]);
   /** Epoch ms of the last sample (series nobody used for long are the first to be reused). */
-  lastAt = 0;
+  private readonly last = new Float64Array(1);
 
   constructor(
     readonly backend: string,
@@ -79,8 +82,28 @@ export class Series {
     public alias: string | undefined,
   ) {}
 
+  get latencySumMs(): number {
+    return this.sums[0]!;
+  }
+
+  get ttfbSumMs(): number {
+    return this.sums[1]!;
+  }
+
+  get lastLimitTokens(): number {
+    return this.lastTokens[0]!;
+  }
+
+  get lastRemainingTokens(): number {
+    return this.lastTokens[1]!;
+  }
+
+  get lastAt(): number {
+    return this.last[0]!;
+  }
+
   record(now: number, s: Sample): void {
-    this.lastAt = now;
+    this.last[0] = now;
     const slot = this.slot(now);
     const base = slot * FIELDS;
     const field = s.status === 0 || s.broken ? F.transportErrors
@@ -91,23 +114,23 @@ export class Series {
     this.counts[base + field]! += 1;
     this.totals[F.requests]! += 1;
     this.totals[field]! += 1;
-    if (!Number.isNaN(s.totalTokens)) {
+    if (s.totalTokens >= 0) {
       this.add(base, F.tokens, s.totalTokens);
-      if (!Number.isNaN(s.promptTokens)) this.add(base, F.promptTokens, s.promptTokens);
-      if (!Number.isNaN(s.completionTokens)) this.add(base, F.completionTokens, s.completionTokens);
+      if (s.promptTokens >= 0) this.add(base, F.promptTokens, s.promptTokens);
+      if (s.completionTokens >= 0) this.add(base, F.completionTokens, s.completionTokens);
     }
-    const lb = binOf(s.latencyMs);
+    const lb = binOf(s.latencyUs / 1000);
     this.latency[slot * BINS + lb]! += 1;
     this.latencyTotal[lb]! += 1;
-    this.latencySumMs += s.latencyMs;
-    if (!Number.isNaN(s.ttfbMs)) {
-      const tb = binOf(s.ttfbMs);
+    this.sums[0]! += s.latencyUs / 1000;
+    if (s.ttfbUs >= 0) {
+      const tb = binOf(s.ttfbUs / 1000);
       this.ttfb[slot * BINS + tb]! += 1;
       this.ttfbTotal[tb]! += 1;
-      this.ttfbSumMs += s.ttfbMs;
+      this.sums[1]! += s.ttfbUs / 1000;
     }
-    if (!Number.isNaN(s.limitTokens)) this.limitTokens[slot] = this.lastLimitTokens = s.limitTokens;
-    if (!Number.isNaN(s.remainingTokens)) this.remainingTokens[slot] = this.lastRemainingTokens = s.remainingTokens;
+    if (s.limitTokens >= 0) this.limitTokens[slot] = this.lastTokens[0] = s.limitTokens;
+    if (s.remainingTokens >= 0) this.remainingTokens[slot] = this.lastTokens[1] = s.remainingTokens;
   }
 
   /** The slot of bucket `bucket` if it still holds that bucket's data, else -1. */

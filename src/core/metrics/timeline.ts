@@ -6,32 +6,17 @@
 import type { RequestRecord, SkipCode, TimelineEntry } from '../events';
 import { AttemptStep, type Trace } from './trace';
 
-/** What the timeline needs to know about the pool the request ran on. */
-export interface TimelinePool {
-  readonly backends: Iterable<{ readonly name: string; readonly priority: number; readonly weight: number; readonly deployments?: Readonly<Record<string, string>> }>;
-  readonly maxAttempts: number;
-}
-
-export interface TimelineInput {
-  trace: Trace;
-  record: RequestRecord;
-  pool: TimelinePool;
-  /** The backend the request's stateful ids live on, when that decided the route. */
-  pinnedTo: string | undefined;
-  clientGone: boolean;
-  mask: (text: string) => string;
-}
-
 /** Seconds (or ms under one second) from now until `until`, for reasons read later. */
 export function restFor(until: number, now: number): string {
   const ms = Math.max(0, until - now);
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
-export function buildTimeline(input: TimelineInput): TimelineEntry[] {
-  const { trace, record, pool, mask } = input;
+/** The timeline of a finished request, from its trace and its record. */
+export function buildTimeline(trace: Trace, record: RequestRecord): TimelineEntry[] {
+  const { pool, mask } = trace;
   const out: TimelineEntry[] = [];
-  if (trace.consideredAt === 0 && trace.steps.length === 0) return out;
+  if (!pool || (trace.consideredAt === 0 && trace.steps.length === 0)) return out;
   const now = trace.consideredAt;
   const alias = record.alias;
 
@@ -74,7 +59,7 @@ export function buildTimeline(input: TimelineInput): TimelineEntry[] {
       type: 'attempt', n: ++n, backend: s.backend, deployment: s.deployment === '*' ? undefined : s.deployment,
       status: s.status === 0 ? undefined : s.status,
       error: s.error !== undefined ? mask(s.error) : s.status === 0 ? 'no answer (the client left)' : undefined,
-      ms: Math.round(s.latencyMs), ttfbMs: Number.isNaN(s.ttfbMs) ? undefined : Math.round(s.ttfbMs), bytes: s.exchange.bytes,
+      ms: Math.round(s.latencyUs / 1000), ttfbMs: s.ttfbUs < 0 ? undefined : Math.round(s.ttfbUs / 1000), bytes: s.bytes,
       throttle: s.throttle,
     });
   }
@@ -83,7 +68,7 @@ export function buildTimeline(input: TimelineInput): TimelineEntry[] {
   const winner = record.backend !== undefined ? backends.find((b) => b.name === record.backend) : undefined;
   for (const b of backends) {
     if (skipped.has(b.name)) continue;
-    const [code, reason] = untried(b, input, n, winner);
+    const [code, reason] = untried(b, trace, record, n, winner);
     out.push(skip(b.name, code, reason));
   }
   out.push({ type: 'outcome', status: record.status, backend: record.backend, attempts: n, ms: record.ms, error: record.error !== undefined ? mask(record.error) : undefined, summary: summary(record, n) });
@@ -94,11 +79,11 @@ function skip(backend: string, code: SkipCode, reason: string, until?: number): 
   return until === undefined ? { type: 'skip', backend, code, reason } : { type: 'skip', backend, code, reason, until };
 }
 
-function untried(b: { name: string; priority: number }, input: TimelineInput, attempts: number, winner: { name: string; priority: number } | undefined): [SkipCode, string] {
-  if (input.clientGone) return ['clientGone', 'not tried: the client left'];
-  if (input.pinnedTo !== undefined && input.pinnedTo !== b.name) return ['pinned', `the request's stored objects live on ${input.pinnedTo}`];
-  if (input.record.error === 'retry budget exhausted') return ['retryBudget', 'not tried: the pool-wide retry budget is spent (an outage must not multiply requests)'];
-  if (attempts >= input.pool.maxAttempts) return ['attemptLimit', `not tried: ${attempts} attempts is the limit (maxAttempts)`];
+function untried(b: { name: string; priority: number }, trace: Trace, record: RequestRecord, attempts: number, winner: { name: string; priority: number } | undefined): [SkipCode, string] {
+  if (trace.clientGone) return ['clientGone', 'not tried: the client left'];
+  if (trace.pinnedTo !== undefined && trace.pinnedTo !== b.name) return ['pinned', `the request's stored objects live on ${trace.pinnedTo}`];
+  if (record.error === 'retry budget exhausted') return ['retryBudget', 'not tried: the pool-wide retry budget is spent (an outage must not multiply requests)'];
+  if (attempts >= trace.pool!.maxAttempts) return ['attemptLimit', `not tried: ${attempts} attempts is the limit (maxAttempts)`];
   if (winner && b.priority > winner.priority) return ['notNeeded', `priority group ${b.priority} not needed: ${winner.name} (priority ${winner.priority}) answered`];
   if (winner) return ['notNeeded', `not needed: ${winner.name} answered`];
   return ['notNeeded', 'not tried'];

@@ -1,7 +1,8 @@
 /**
  * The recording API routing code calls while it routes one request: one call
- * per event, each a few field writes. Nothing is formatted here; the timeline
- * and the metrics are built once, when the request is done (`finishRequest`).
+ * per event, each a few field writes. Nothing is formatted here: the numbers
+ * go to the series when the request is done (`PoolMetrics.finish`), and the
+ * timeline is built only when someone reads it (`TracedRecord.timeline`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Sample } from './series';
@@ -64,24 +65,29 @@ export interface RestingCandidate {
   detail: string | undefined;
 }
 
-/** One upstream attempt; after `settle()` it is also the sample its series records. */
+/** One upstream attempt; once settled it is also the sample its series records (whole numbers, -1 = unknown). */
 export class AttemptStep implements Sample {
   status = 0;
   broken = false;
-  latencyMs = 0;
-  ttfbMs = NaN;
-  totalTokens = NaN;
-  promptTokens = NaN;
-  completionTokens = NaN;
-  limitTokens = NaN;
-  remainingTokens = NaN;
+  latencyUs = 0;
+  ttfbUs = -1;
+  totalTokens = -1;
+  promptTokens = -1;
+  completionTokens = -1;
+  limitTokens = -1;
+  remainingTokens = -1;
+  /** Response body bytes relayed. */
+  bytes = 0;
+  /** Microseconds from the request's arrival to this attempt's first body byte (-1 = none), for the pool's series. */
+  requestTtfbUs = -1;
   error: string | undefined;
   throttle: { header: string; ms: number; until: number } | undefined;
 
   constructor(
     readonly backend: string,
     readonly deployment: string,
-    readonly exchange: ObservedExchange,
+    /** Dropped once settled: the record outlives the request in the ring, the exchange must not. */
+    public exchange: ObservedExchange | undefined,
   ) {}
 }
 
@@ -93,6 +99,13 @@ export class SkipStep {
 }
 
 const NONE: readonly never[] = [];
+const identity = (t: string): string => t;
+
+/** What the timeline needs to know about the pool the request ran on (a `PoolConfig` is one). */
+export interface TimelinePool {
+  readonly backends: readonly { readonly name: string; readonly priority: number; readonly weight: number; readonly deployments?: Readonly<Record<string, string>> }[];
+  readonly maxAttempts: number;
+}
 
 /** The trace of one request. */
 export class Trace implements RequestTrace {
@@ -101,8 +114,17 @@ export class Trace implements RequestTrace {
   resting: RestingCandidate[] | undefined;
   /** When `candidates` was called (epoch ms); 0 = the request never reached routing. */
   consideredAt = 0;
-  readonly steps: (AttemptStep | SkipStep)[] = [];
+  /** Attempts and skips in order; the shared empty array until the first (most requests have one). */
+  steps: readonly (AttemptStep | SkipStep)[] = NONE;
   private current: AttemptStep | undefined;
+  // Set when the request is done (PoolMetrics.finish):
+  /** The attempt whose answer the client got. */
+  winner: AttemptStep | undefined;
+  pool: TimelinePool | undefined;
+  /** The backend the request's stateful ids live on, when that decided the route. */
+  pinnedTo: string | undefined;
+  clientGone = false;
+  mask: (text: string) => string = identity;
 
   candidates(usable: readonly TraceCandidate[], unusable: readonly { name: string; reason: string }[]): void {
     const now = Date.now();
@@ -119,12 +141,17 @@ export class Trace implements RequestTrace {
   }
 
   skip(backend: string, reason: string): void {
-    this.steps.push(new SkipStep(backend, reason));
+    this.add(new SkipStep(backend, reason));
   }
 
   attempt(backend: string, deployment: string, exchange: ObservedExchange): void {
     this.current = new AttemptStep(backend, deployment, exchange);
-    this.steps.push(this.current);
+    this.add(this.current);
+  }
+
+  private add(step: AttemptStep | SkipStep): void {
+    if (this.steps === NONE) this.steps = [step];
+    else (this.steps as (AttemptStep | SkipStep)[]).push(step);
   }
 
   fail(reason: string): void {

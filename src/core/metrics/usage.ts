@@ -13,6 +13,13 @@ export interface TokenUsage {
   total: number;
 }
 
+/** Where `readUsage` writes what it finds (-1 = not found): a recording's own fields, not a new object. */
+export interface UsageTarget {
+  totalTokens: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** The usage object sits at the end of an answer; 4 KB of tail holds it with room to spare. */
 const TAIL = 4096;
 const TOTAL = Buffer.from('"total_tokens"');
@@ -21,14 +28,25 @@ const COMPLETION = [Buffer.from('"completion_tokens"'), Buffer.from('"output_tok
 
 /** Usage from the last chunk, else the one before it (the usage event may be followed by `data: [DONE]`). */
 export function usageFromTail(last: Buffer | undefined, previous: Buffer | undefined): TokenUsage | undefined {
-  return (last && usageIn(last)) ?? (previous && usageIn(previous)) ?? undefined;
+  const t: UsageTarget = { totalTokens: -1, promptTokens: -1, completionTokens: -1 };
+  if (!readUsage(last, previous, t)) return undefined;
+  const opt = (n: number) => (n < 0 ? undefined : n);
+  return { prompt: opt(t.promptTokens), completion: opt(t.completionTokens), total: t.totalTokens };
 }
 
-function usageIn(chunk: Buffer): TokenUsage | undefined {
+/** Like `usageFromTail`, writing into `into`; false (and `into` untouched) when there is no usage. */
+export function readUsage(last: Buffer | undefined, previous: Buffer | undefined, into: UsageTarget): boolean {
+  return (last !== undefined && usageIn(last, into)) || (previous !== undefined && usageIn(previous, into));
+}
+
+function usageIn(chunk: Buffer, into: UsageTarget): boolean {
   const from = Math.max(0, chunk.length - TAIL);
   const total = numberAfter(chunk, TOTAL, from);
-  if (total === undefined) return undefined;
-  return { prompt: firstNumber(chunk, PROMPT, from), completion: firstNumber(chunk, COMPLETION, from), total };
+  if (total === undefined) return false;
+  into.totalTokens = total;
+  into.promptTokens = firstNumber(chunk, PROMPT, from) ?? -1;
+  into.completionTokens = firstNumber(chunk, COMPLETION, from) ?? -1;
+  return true;
 }
 
 function firstNumber(chunk: Buffer, keys: Buffer[], from: number): number | undefined {

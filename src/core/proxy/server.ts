@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { PoolConfig } from '../config/types';
 import { isPoolError, PoolError } from '../errors';
-import { TypedEmitter, type PoolEventMap, type RequestRecord } from '../events';
+import { TypedEmitter, type PoolEventMap } from '../events';
 import { silentLogger, Redactor, maskingLogger, type Logger } from '../log';
 import { UpstreamAuth, type CredentialSource } from '../auth/credentials';
 import type { BackendHealth, BackendSnapshot } from '../balancer/health';
@@ -27,6 +27,7 @@ import { forward } from './stages/forward';
 import { serveMetrics, serveRequests } from './stages/poolData';
 import { PoolMetrics } from '../metrics/recorder';
 import { NOOP_TRACE, Trace } from '../metrics/trace';
+import { TracedRecord } from '../metrics/record';
 import { RECORDING } from '../metrics/enabled';
 
 /** The pipeline, in its fixed order. */
@@ -211,14 +212,11 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pool = this.pool;
-    const record: RequestRecord = {
-      id: String(++this.requestSeq), method: req.method ?? 'GET', route: (req.url ?? '/').split('?')[0]!.slice(0, 200), alias: undefined,
-      backend: undefined, attempts: 0, status: 0, ms: 0, failovers: [], stream: false, error: undefined,
-      at: Date.now(), requestBytes: 0, responseBytes: 0, tokens: undefined, timeline: [],
-    };
+    const trace = RECORDING ? new Trace() : undefined;
+    const record = new TracedRecord(String(++this.requestSeq), req.method ?? 'GET', (req.url ?? '/').split('?')[0]!.slice(0, 200), Date.now(), trace);
     const ctx: ProxyContext = {
       req, res, pool, record, gone: new ClientGone(), startedAt: performance.now(), stream: false,
-      settings: this.settings, trace: RECORDING ? new Trace() : NOOP_TRACE,
+      settings: this.settings, trace: trace ?? NOOP_TRACE,
     };
     res.once('close', () => {
       if (!res.writableFinished) ctx.gone.abort();
@@ -254,7 +252,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     if (record.status === 0) record.status = res.statusCode;
     if (!res.writableEnded && !record.error) record.error = 'client disconnected';
     // The pool's own reports are not traffic: a dashboard polling them must not fill the list.
-    if (RECORDING && ctx.route?.kind !== 'health' && ctx.route?.kind !== 'pool') this.record(ctx);
+    const trace = (ctx.record as TracedRecord).trace;
+    if (trace && ctx.route?.kind !== 'health' && ctx.route?.kind !== 'pool') this.record(ctx, trace);
     if (ctx.pool.config.logRequests) {
       const fo = record.failovers.length ? ` failover=[${record.failovers.map((f) => `${f.backend}:${f.reason}`).join(', ')}]` : '';
       const err = record.error ? ` error="${record.error}"` : '';
@@ -263,13 +262,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.emit('request', record);
   }
 
-  private record(ctx: ProxyContext): void {
-    const { record } = ctx;
-    const sticky = ctx.stateIds?.map((id) => ctx.settings.sticky.get(id)).find((o) => o !== undefined);
-    this.metrics.finish({
-      record, trace: ctx.trace as Trace, startedAt: ctx.startedAt, requestBytes: ctx.body?.length ?? 0,
-      pool: { backends: ctx.pool.config.backends, maxAttempts: ctx.pool.config.maxAttempts },
-      pinnedTo: sticky, clientGone: ctx.gone.aborted, mask: this.settings.mask,
-    });
+  private record(ctx: ProxyContext, trace: Trace): void {
+    const pinnedTo = ctx.stateIds?.map((id) => ctx.settings.sticky.get(id)).find((o) => o !== undefined);
+    this.metrics.finish(ctx.record, trace, ctx.startedAt, ctx.body?.length ?? 0, ctx.pool.config, pinnedTo, ctx.gone.aborted, ctx.settings.mask);
   }
 }

@@ -7,7 +7,7 @@ import { Trace } from '../../../src/core/metrics/trace';
 import type { RequestRecord } from '../../../src/core/events';
 
 const sample = (status: number, latencyMs = 10, extra: Partial<Sample> = {}): Sample => ({
-  status, broken: false, latencyMs, ttfbMs: NaN, totalTokens: NaN, promptTokens: NaN, completionTokens: NaN, limitTokens: NaN, remainingTokens: NaN, ...extra,
+  status, broken: false, latencyUs: latencyMs * 1000, ttfbUs: -1, totalTokens: -1, promptTokens: -1, completionTokens: -1, limitTokens: -1, remainingTokens: -1, ...extra,
 });
 
 const record = (id: number, status = 200): RequestRecord => ({
@@ -66,7 +66,7 @@ describe('PoolMetrics memory bounds', () => {
     const m = new PoolMetrics();
     const pool = { backends: [], maxAttempts: 3 };
     for (let i = 1; i <= RECENT_REQUESTS + 100; i++) {
-      m.finish({ record: record(i), trace: new Trace(), startedAt: 0, requestBytes: 0, pool, pinnedTo: undefined, clientGone: false, mask: (t) => t });
+      m.finish(record(i), new Trace(), 0, 0, pool, undefined, false, (t) => t);
     }
     const list = m.requests.list();
     expect(list).toHaveLength(RECENT_REQUESTS);
