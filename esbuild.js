@@ -1,6 +1,8 @@
-// Bundles the extension and the CLI. Usage: node esbuild.js [--production] [--watch]
+// Bundles the extension, its lazily loaded parts, the dashboard webview and
+// the CLI. Usage: node esbuild.js [--production] [--watch]
 const esbuild = require('esbuild');
 const fs = require('node:fs');
+const path = require('node:path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -21,6 +23,15 @@ const problemMatcher = {
   },
 };
 
+/** `lazy:<package>` entry points: a module that re-exports the package, so it can be a chunk of its own. */
+const reexportPackage = {
+  name: 'reexport-package',
+  setup(build) {
+    build.onResolve({ filter: /^lazy:/ }, (args) => ({ path: args.path.slice(5), namespace: 'lazy' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, resolveDir: __dirname }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -37,9 +48,74 @@ const common = {
   plugins: [problemMatcher],
 };
 
+/**
+ * Parts of the extension that only some users need, each its own file in
+ * dist/, loaded by the `import()` that names it the first time it is needed
+ * (issue 13, item 15: activation loads only dist/extension.js). A dynamic
+ * import of one of these modules becomes `require('./<chunk>.js')`; a static
+ * import would bundle it into the caller, so these are imported dynamically
+ * only (AGENTS.md, "Load a heavy part lazily").
+ */
+const LAZY = {
+  // The proxy with undici (over half of the old bundle): loaded at the first start.
+  proxy: 'src/core/proxy/server.ts',
+  simulator: 'src/core/simulator/index.ts',
+  generators: 'src/core/generators/index.ts',
+  identity: '@azure/identity',
+  dashboard: 'src/vscode/dashboard/panel.ts',
+};
+
+/**
+ * Resolves a dynamic import of a LAZY module to a stub that `require()`s its
+ * chunk from dist/ when the import runs. (Kept as require, not import(): the
+ * chunks are CommonJS like the extension, and VS Code serves `vscode` to require.)
+ */
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(build) {
+    const entries = new Map(Object.entries(LAZY).map(([chunk, src]) => [src.startsWith('src/') ? path.resolve(src) : src, chunk]));
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData?.lazy) return undefined;
+      let chunk = entries.get(args.path);
+      if (!chunk && args.path.startsWith('.')) {
+        const r = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { lazy: true } });
+        chunk = entries.get(r.path);
+      }
+      return chunk ? { path: chunk, namespace: 'lazy-chunk' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, (args) => ({ contents: `module.exports = require("./${args.path}.js");`, loader: 'js' }));
+    build.onResolve({ filter: /^\.\/[a-z]+\.js$/ }, (args) => (args.namespace === 'lazy-chunk' ? { path: args.path, external: true } : undefined));
+    // Nothing in the main bundle uses undici once the proxy is a chunk; without this, the
+    // `export ... from './proxy/server'` of src/core/index.ts would keep its require().
+    build.onResolve({ filter: /^undici$/ }, async (args) => {
+      if (args.pluginData?.undici) return undefined;
+      const r = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { undici: true } });
+      return { path: r.path, namespace: r.namespace, external: r.external, sideEffects: false };
+    });
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [...common.plugins, lazyChunks] },
+  {
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(LAZY).map(([chunk, src]) => [chunk, src.startsWith('src/') ? src : `lazy:${src}`])),
+    outdir: 'dist',
+    external: ['vscode'],
+    plugins: [...common.plugins, lazyChunks, reexportPackage],
+  },
+  // The dashboard's page: browser code, no Node, no CDN (uPlot is bundled).
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    mainFields: ['browser', 'module', 'main'],
+    entryPoints: ['src/webview/dashboard/main.ts'],
+    outfile: 'dist/webview/dashboard.js',
+    sourcemap: false,
+  },
   // The CLI runs next to its node_modules: @azure/identity (half the bundle)
   // stays outside and loads only when an Entra backend needs a token, which
   // keeps the proxy's resident memory down (issue 6).
@@ -70,7 +146,11 @@ async function main() {
   if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+module.exports = { builds, LAZY };

@@ -29,7 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     const secrets = new Secrets(context.secrets, redactor);
     const auth = new EntraAuth(log, readSettings().shell);
     const controller = new PoolController({ secrets, auth, log, redactor, reportConfigErrors: (errors) => reportConfigErrors(errors, log) });
-    const shell = { controller, secrets, auth, log, redactor };
+    const shell = { controller, secrets, auth, log, redactor, extensionUri: context.extensionUri };
     const tree = new PoolTreeView(controller, secrets, auth, redactor);
     const statusBar = new PoolStatusBar(controller);
     const terminals = new TerminalEnvironment(context.environmentVariableCollection, controller, secrets);

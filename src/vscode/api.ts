@@ -34,6 +34,8 @@ export interface AoaiPoolApi {
   clientKey?(): Promise<string>;
   /** The variables new terminals get (holds the client key). */
   terminalEnvironment?(): Record<string, string>;
+  /** The dashboard panel: open, how many updates it posted, whether its refresh timer runs. */
+  dashboard?(): Promise<{ open: boolean; updates: number; timerRunning: boolean }>;
 }
 
 export function createApi(
@@ -61,5 +63,6 @@ export function createApi(
     simulators: () => controller.simulators,
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
+    dashboard: async () => (await import('./dashboard/panel')).dashboardProbe(),
   };
 }

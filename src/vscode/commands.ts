@@ -12,6 +12,7 @@ import { clearApiKey, disableBackend, enableBackend, removeBackend, setApiKey, s
 import {
   copyClientKey, copyProxyUrl, probeBackends, restartProxy, showActions, showLog, startProxy, stopProxy, trySimulated,
 } from './commands/proxy';
+import { openDashboard } from './commands/dashboard';
 import { wrapHandler } from './errors';
 import type { Shell } from './shell';
 
@@ -35,6 +36,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.generateApimPool': generateApimPool,
   'aoaiPool.trySimulated': trySimulated,
   'aoaiPool.showActions': showActions,
+  'aoaiPool.openDashboard': openDashboard,
 };
 
 export function registerCommands(shell: Shell): vscode.Disposable[] {

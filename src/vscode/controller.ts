@@ -5,7 +5,7 @@
  * that lands during a start waits for it instead of racing it.
  */
 import * as vscode from 'vscode';
-import { ProxyServer, isPoolError, type BackendSnapshot, type ConfigIssue, type PoolConfig, type Redactor } from '../core';
+import { isPoolError, type ProxyServer, type BackendSnapshot, type ConfigIssue, type PoolConfig, type Redactor } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
 import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
 import type { EntraAuth } from './auth';
@@ -237,6 +237,8 @@ export class PoolController implements vscode.Disposable {
     try {
       const { config, credentials } = await this.plan();
       const clientKey = await this.deps.secrets.clientKey();
+      // The proxy is a chunk of its own, loaded at the first start (esbuild.js LAZY).
+      const { ProxyServer } = await import('../core/proxy/server');
       proxy = new ProxyServer({ config, clientKey, credentials, logger: this.deps.log, redactor: this.deps.redactor });
       this.wire(proxy);
       await proxy.start();

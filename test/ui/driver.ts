@@ -4,7 +4,7 @@
 // breaks after a VS Code update, fix it here, not in the tests.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
   launchChromium,
   makeRunDir,
@@ -386,11 +386,34 @@ export class Workbench {
     return pane;
   }
 
+  /**
+   * The page inside the visible webview panel. VS Code nests it: an outer
+   * iframe per webview, and the extension's page in its `#active-frame`.
+   */
+  webview(): FrameLocator {
+    return this.page.locator('iframe.webview.ready').filter({ visible: true }).first().contentFrame().locator('iframe#active-frame').contentFrame();
+  }
+
+  /** "Preferences: Color Theme", then the theme with this label, as a user picks it. */
+  async setColorTheme(label: string): Promise<void> {
+    const row = await this.findInPalette('Preferences: Color Theme');
+    await row.click();
+    const input = this.quickInput().locator('.quick-input-box input');
+    await input.fill(label);
+    await this.quickInput()
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+      .first()
+      .waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.quickInput().waitFor({ state: 'hidden' });
+  }
+
   /** Saves a PNG under test/output/ui/ and returns its path. */
-  async screenshot(name: string): Promise<string> {
+  async screenshot(name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
     fs.mkdirSync(outputDir, { recursive: true });
     const file = path.join(outputDir, `${name}-${this.server.flavor.name}.png`);
-    await this.page.screenshot({ path: file });
+    await this.page.screenshot({ path: file, ...opts });
     return file;
   }
 

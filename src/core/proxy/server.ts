@@ -24,7 +24,9 @@ import { resolveRoute, serveHealth, serveModels } from './stages/route';
 import { readBody } from './stages/body';
 import { resolveModel } from './stages/model';
 import { forward } from './stages/forward';
-import { serveMetrics, serveRequests } from './stages/poolData';
+import { metricsText, requestsText, serveMetrics, serveRequests } from './stages/poolData';
+import type { ReportOptions } from '../metrics/report';
+import type { RequestQuery } from '../metrics/ring';
 import { PoolMetrics } from '../metrics/recorder';
 import { NOOP_TRACE, Trace } from '../metrics/trace';
 import { TracedRecord } from '../metrics/record';
@@ -114,6 +116,16 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
 
   snapshots(): BackendSnapshot[] {
     return this.pool.snapshots();
+  }
+
+  /** What `GET /_pool/metrics` answers (JSON text, secrets masked), for a dashboard in this process. */
+  metricsJson(opts: ReportOptions = {}): string {
+    return metricsText(this.metrics, this.pool, opts, this.settings.mask);
+  }
+
+  /** What `GET /_pool/requests` answers (JSON text, secrets masked). */
+  requestsJson(q: RequestQuery = {}): string {
+    return requestsText(this.metrics, q, this.settings.mask);
   }
 
   async start(): Promise<void> {

@@ -81,6 +81,7 @@ export async function showActions(shell: Shell): Promise<void> {
           { label: '$(play) Start Proxy', command: 'aoaiPool.startProxy' },
           { label: '$(beaker) Try with Simulated Backends', command: 'aoaiPool.trySimulated' },
         ]),
+    { label: '$(graph) Open Dashboard', description: 'traffic, quota, and the route of each request', command: 'aoaiPool.openDashboard' },
     { label: '$(add) Add Backend', command: 'aoaiPool.addBackend' },
     { label: '$(output) Show Log', command: 'aoaiPool.showLog' },
   ];

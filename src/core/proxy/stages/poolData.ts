@@ -5,11 +5,24 @@
  * Host and Origin guards). The output passes the redactor as a whole.
  */
 import { sendError, sendJson } from '../http';
-import { metricsReport } from '../../metrics/report';
+import { metricsReport, type ReportOptions } from '../../metrics/report';
 import { prometheusText, PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
 import { parseRequestQuery, requestsReport } from '../../metrics/requests';
+import type { PoolMetrics } from '../../metrics/recorder';
+import type { RequestQuery } from '../../metrics/ring';
+import type { PoolRuntime } from '../pool';
 import { refuseUnlessGet } from './route';
 import type { ProxyContext, Stage } from '../context';
+
+/** The body of `GET /_pool/requests`, masked; the dashboard of the window that runs the proxy posts the same text. */
+export function requestsText(metrics: PoolMetrics, q: RequestQuery, mask: (t: string) => string): string {
+  return mask(JSON.stringify(requestsReport(metrics, q)));
+}
+
+/** The body of `GET /_pool/metrics` (JSON), masked. */
+export function metricsText(metrics: PoolMetrics, pool: PoolRuntime, opts: ReportOptions, mask: (t: string) => string): string {
+  return mask(JSON.stringify(metricsReport(metrics, pool.snapshots(), pool.config.backends, Date.now(), opts)));
+}
 
 export const serveRequests: Stage = (ctx) => {
   if (ctx.route?.kind !== 'pool' || ctx.route.what !== 'requests') return false;
@@ -19,7 +32,7 @@ export const serveRequests: Stage = (ctx) => {
     sendError(ctx.res, 400, 'InvalidRequest', q.message);
     return true;
   }
-  sendJson(ctx.res, 200, ctx.settings.mask(JSON.stringify(requestsReport(ctx.settings.metrics, q.query))));
+  sendJson(ctx.res, 200, requestsText(ctx.settings.metrics, q.query, ctx.settings.mask));
   return true;
 };
 
@@ -34,18 +47,15 @@ export const serveMetrics: Stage = (ctx) => {
     sendError(ctx.res, 400, 'InvalidRequest', problem);
     return true;
   }
-  const prometheus = wantsPrometheus(ctx, params.get('format'));
-  const window = params.get('window');
-  const report = metricsReport(ctx.settings.metrics, ctx.pool.snapshots(), ctx.pool.config.backends, Date.now(), {
-    windowSec: prometheus ? 0 : window === null ? undefined : Number(window),
-  });
-  if (prometheus) {
-    const text = ctx.settings.mask(prometheusText(report));
+  const { metrics, mask } = ctx.settings;
+  if (wantsPrometheus(ctx, params.get('format'))) {
+    const text = mask(prometheusText(metricsReport(metrics, ctx.pool.snapshots(), ctx.pool.config.backends, Date.now(), { windowSec: 0 })));
     ctx.res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     ctx.res.end(text);
     return true;
   }
-  sendJson(ctx.res, 200, ctx.settings.mask(JSON.stringify(report)));
+  const window = params.get('window');
+  sendJson(ctx.res, 200, metricsText(metrics, ctx.pool, { windowSec: window === null ? undefined : Number(window) }, mask));
   return true;
 };
 

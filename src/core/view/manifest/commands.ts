@@ -31,6 +31,7 @@ export const COMMANDS = [
   { id: 'aoaiPool.showLog', title: 'Show Log', icon: '$(output)' },
   { id: 'aoaiPool.generateApimPool', title: 'Generate APIM Pool', icon: '$(azure)' },
   { id: 'aoaiPool.trySimulated', title: 'Try with Simulated Backends', icon: '$(beaker)' },
+  { id: 'aoaiPool.openDashboard', title: 'Open Dashboard', icon: '$(graph)' },
   { id: 'aoaiPool.showActions', title: 'Show Actions' },
 ] as const;
 
@@ -56,6 +57,7 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.stopProxy', when: `${inView} && ${running}`, group: 'navigation@1' },
     { command: 'aoaiPool.addBackend', when: inView, group: 'navigation@2' },
     { command: 'aoaiPool.probeBackends', when: `${inView} && ${running}`, group: 'navigation@3' },
+    { command: 'aoaiPool.openDashboard', when: inView, group: 'navigation@4' },
     { command: 'aoaiPool.restartProxy', when: `${inView} && ${running}`, group: '1_proxy@1' },
     { command: 'aoaiPool.copyProxyUrl', when: `${inView} && ${running}`, group: '1_proxy@2' },
     { command: 'aoaiPool.copyClientKey', when: inView, group: '1_proxy@3' },

@@ -1,0 +1,46 @@
+/**
+ * Reads `/_pool/metrics` or `/_pool/requests` from a pool in another process
+ * (another VS Code window's, or the CLI's), with the client key. Only ever
+ * talks to loopback: the key must not leave the machine.
+ */
+import { request } from 'node:http';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const MAX_BYTES = 16 * 1024 * 1024;
+
+/** The response body of `GET baseUrl + path`; rejects with a message that says what went wrong. */
+export function fetchPoolJson(baseUrl: string, path: '/_pool/metrics' | '/_pool/requests', query: string, clientKey: string, timeoutMs = 3000): Promise<string> {
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:' || !LOOPBACK.has(url.hostname)) {
+    return Promise.reject(new Error(`refusing to send the client key to ${url.origin}: the pool is only read on loopback`));
+  }
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: `${path}${query ? `?${query}` : ''}`, method: 'GET',
+      headers: { 'api-key': clientKey, accept: 'application/json' }, timeout: timeoutMs,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BYTES) req.destroy(new Error(`${path} answered more than ${MAX_BYTES} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) return resolve(body);
+        let why = body.slice(0, 200);
+        try {
+          why = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? why;
+        } catch {
+          // not JSON: keep the text
+        }
+        reject(new Error(`${path} answered ${res.statusCode}: ${why}`));
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${path} did not answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
