@@ -6,7 +6,7 @@
  * deadline, and by a reaper process if this one is killed outright.
  * See bench/README.md for how to read the output.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ const HELP = `Usage: node bench/run.mjs [options]   (npm run bench)
   --rounds N           interleaved rounds per measurement (default 3)
   --duration S         seconds per wrk run (default 2)
   --profile            also run the proxy under node --cpu-prof at c32 and summarise it
-  --only LIST          run only these sections: throughput,streaming,failover,recording,profile
+  --only LIST          run only these sections: throughput,streaming,failover,recording,activation,profile
   --profile-seconds S  seconds per body size in the profile run (default 5)
   --no-install         never apt-get install wrk / nginx-light
   --no-nginx           skip the nginx baseline
@@ -81,9 +81,10 @@ const cfg = {
   stream: { rounds: opt.quick ? 1 : 3, seq: opt.quick ? 2 : 3, conc: 32, chunks: 50, intervalMs: 20 },
   failoverMs: opt.quick ? 2000 : 4000,
   allocSeconds: opt.quick ? 2 : 4,
+  activationRuns: opt.quick ? 5 : 15,
   profileSeconds: Number(opt['profile-seconds'] ?? 5),
 };
-const SECTIONS = ['throughput', 'streaming', 'failover', 'recording', 'profile'];
+const SECTIONS = ['throughput', 'streaming', 'failover', 'recording', 'activation', 'profile'];
 const only = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 for (const x of only ?? []) if (!SECTIONS.includes(x)) usage(`--only: unknown section "${x}" (${SECTIONS.join(', ')})`);
 const want = (section) => (only ? only.has(section) : section !== 'profile' || Boolean(opt.profile));
@@ -96,6 +97,7 @@ const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds *
   + (want('streaming') ? cfg.stream.rounds * 3 * (cfg.stream.seq + 1) * 1.2 : 0)
   + (want('failover') ? cfg.failoverMs / 1000 + 3 : 0)
   + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 2 * (cfg.allocSeconds + 2) + 15 : 0)
+  + (want('activation') ? 2 * cfg.activationRuns + 20 : 0)
   + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0);
 const DEADLINE_MS = Math.round(2 * expectedSec * 1000 + 60_000);
 
@@ -179,6 +181,7 @@ async function main() {
   if (env.nginx) await procs.stop(env.nginx.child);
   if (want('failover')) result.failover = { run: await failoverPhase(env) };
   if (want('recording') && tools.wrk) result.recording = await recordingSection(env);
+  if (want('activation')) result.activation = activationSection();
   if (want('profile') && tools.wrk) result.profile = await profilePhase(env);
   if (env.backend.exitCode !== null) notes.push(`the bench backends exited early: ${env.backendErr.text}`);
 
@@ -201,6 +204,7 @@ async function main() {
   result.summary.recording = recording;
   let text = R.renderAll({ result, cfg, cells, streams, failover, targets });
   if (recording) text += `\n\nRecording cost (issue 13): the same CLI built with metrics and timelines recorded vs with src/core/metrics/enabled.ts = false; ${cfg.rounds} interleaved rounds\n${renderRecording(recording)}`;
+  if (result.activation) text += `\n\n${result.activation.text}`;
   process.stdout.write(`${text}\n`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -345,6 +349,18 @@ async function startProxy(file, config, nodeArgs = [], cli = CLI) {
   // V8 prints GC traces on stdout.
   const meter = nodeArgs.includes('--trace-gc-nvp') ? allocationMeter(child.stdout) : (drain(child.stdout), undefined);
   return { child, url: m[1], meter };
+}
+
+/** The extension's activation: bundle size and load + activate() time (scripts/activation/measure.mjs). */
+function activationSection() {
+  log(`activation: ${cfg.activationRuns} fresh processes per build`);
+  const json = join(dir, 'activation.json');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'activation', 'measure.mjs'), '--runs', String(cfg.activationRuns), '--json', json], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) {
+    notes.push(`activation measurement failed: ${(r.stderr || r.stdout).slice(0, 500)}`);
+    return undefined;
+  }
+  return { ...JSON.parse(readFileSync(json, 'utf8')), text: r.stdout.trim() };
 }
 
 /** Recording on vs a no-op build of the same CLI, same pool and pinning (bench/lib/recording.mjs). */

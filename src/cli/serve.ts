@@ -112,6 +112,7 @@ function printUsage(proxy: ProxyServer, clientKey: string, generated: boolean, d
     `    -d '{"messages":[{"role":"user","content":"Hello"}]}'`,
     '',
     `Health: curl -s ${proxy.url}/_pool/health`,
+    `Watch:  curl -s -H "api-key: <client key>" '${proxy.url}/_pool/requests?limit=5'   (and /_pool/metrics, ?format=prometheus)`,
     `SDKs:  AZURE_OPENAI_ENDPOINT=${proxy.url} AZURE_OPENAI_API_KEY=<client key>`,
     `       OPENAI_BASE_URL=${proxy.url}/v1 OPENAI_API_KEY=<client key>`,
     'Stop with Ctrl+C.',

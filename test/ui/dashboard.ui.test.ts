@@ -127,7 +127,16 @@ for (const flavor of flavorsFromEnv()) {
       const pool429 = await page.locator('.pool .figure', { hasText: '429s' }).locator('dd').innerText();
       assert.equal(pool429, '0');
 
+      // Readable when narrow: one column, nothing wider than the panel.
+      await wb.page.setViewportSize({ width: 760, height: 1000 });
+      await eventually(() => page.locator('body').evaluate((b) => ({ scroll: b.ownerDocument.documentElement.scrollWidth, width: b.ownerDocument.documentElement.clientWidth })),
+        (w) => w.width < 460 && w.scroll <= w.width, 'the page to fit a narrow panel without sideways scrolling');
+      await wb.page.setViewportSize({ width: 1400, height: 1000 });
+
+      // The shots: no terminal or toasts in the way.
       await wb.clearNotifications();
+      await wb.runCommand('View: Toggle Panel Visibility');
+      await page.locator('.backend[data-backend="sim-1"] figure.chart').first().scrollIntoViewIfNeeded();
       keep(await wb.screenshot('dashboard-dark'), 'dashboard-dark', flavor);
 
       // A request that tried sim-1 first: click it; its timeline shows the 429 and the header that rested sim-1.
@@ -146,19 +155,22 @@ for (const flavor of flavorsFromEnv()) {
           if ((await row.locator('td.num').first().innerText()) !== '1') continue;
           await row.click();
           await timeline.locator('.step').first().waitFor();
-          if (/Skipped sim-1: cooling down/.test(await timeline.innerText())) return i;
+          if (/Skipped sim-1\s+cooling down/.test(await timeline.innerText())) return i;
         }
         return -1;
       }, (i) => i >= 0, 'a request that skipped sim-1 while it was cooling down');
       await rows.nth(skipped === 0 ? 1 : 0).click();
       await rows.nth(skipped).focus();
       await wb.page.keyboard.press('Enter');
-      await eventually(() => timeline.innerText(), (t) => /Skipped sim-1: cooling down\s+cooling down, [\d.]+ (m?s) more: 429 on gpt-4o-mini, resting 2 s \(retry-after-ms\)/.test(t), 'the keyboard to open the timeline with the skip reason');
+      await eventually(() => timeline.innerText(), (t) => /Skipped sim-1\s+cooling down, [\d.]+ (m?s) more: 429 on gpt-4o-mini, resting 2 s \(retry-after-ms\)/.test(t), 'the keyboard to open the timeline with the skip reason');
       // Enter moved the focus to the timeline's heading, so a screen reader reads it next.
       assert.equal(await page.locator('#timeline-h').evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement), true);
 
       await wb.setColorTheme('Light Modern');
       await eventually(() => page.locator('body').getAttribute('class'), (c) => /vscode-light/.test(c ?? ''), 'the page to follow the light theme');
+      // The shot shows the most telling route: sim-1's 429, then sim-2.
+      await failedOver.click();
+      await timeline.locator('.step.attempt', { hasText: 'Attempt 1: sim-1' }).waitFor();
       await page.locator('.requests-section').scrollIntoViewIfNeeded();
       keep(await wb.screenshot('dashboard-light'), 'dashboard-light', flavor);
     });

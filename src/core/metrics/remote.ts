@@ -8,15 +8,26 @@ import { request } from 'node:http';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const MAX_BYTES = 16 * 1024 * 1024;
 
-/** The response body of `GET baseUrl + path`; rejects with a message that says what went wrong. */
-export function fetchPoolJson(baseUrl: string, path: '/_pool/metrics' | '/_pool/requests', query: string, clientKey: string, timeoutMs = 3000): Promise<string> {
+/** Host and port of a pool URL, or a clear refusal when it is not plain http on loopback. */
+export function loopbackTarget(baseUrl: string): { host: string; port: string } {
   const url = new URL(baseUrl);
   if (url.protocol !== 'http:' || !LOOPBACK.has(url.hostname)) {
-    return Promise.reject(new Error(`refusing to send the client key to ${url.origin}: the pool is only read on loopback`));
+    throw new Error(`refusing to send the client key to ${url.origin}: the pool is only read on loopback`);
+  }
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port };
+}
+
+/** The response body of `GET baseUrl + path`; rejects with a message that says what went wrong. */
+export function fetchPoolJson(baseUrl: string, path: '/_pool/metrics' | '/_pool/requests', query: string, clientKey: string, timeoutMs = 3000): Promise<string> {
+  let target: { host: string; port: string };
+  try {
+    target = loopbackTarget(baseUrl);
+  } catch (e) {
+    return Promise.reject(e);
   }
   return new Promise((resolve, reject) => {
     const req = request({
-      host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: `${path}${query ? `?${query}` : ''}`, method: 'GET',
+      host: target.host, port: target.port, path: `${path}${query ? `?${query}` : ''}`, method: 'GET',
       headers: { 'api-key': clientKey, accept: 'application/json' }, timeout: timeoutMs,
     }, (res) => {
       const chunks: Buffer[] = [];

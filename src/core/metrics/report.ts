@@ -99,6 +99,8 @@ export interface BackendJson extends GroupJson {
 
 export interface MetricsJson {
   now: number;
+  /** When recording began (the proxy's start): series before it are zeros for want of data, not for want of traffic. */
+  since: number;
   bucketMs: number;
   /** Start of each bucket (epoch ms), oldest first; the last one is still filling. */
   times: number[];
@@ -140,7 +142,7 @@ export function metricsReport(m: PoolMetrics, snapshots: readonly BackendSnapsho
       deployments: mine.map((s) => ({ deployment: s.deployment, alias: s.alias, status: 'unknown', cooldownUntil: 0, ...limitOf(s, undefined), ...frame.group([s]) })),
     });
   }
-  return { now, bucketMs: BUCKET_MS, times: frame.times(), latencyBoundsMs: LATENCY_BOUNDS_MS, pool: frame.group([m.pool]), backends: out };
+  return { now, since: m.createdAt, bucketMs: BUCKET_MS, times: frame.times(), latencyBoundsMs: LATENCY_BOUNDS_MS, pool: frame.group([m.pool]), backends: out };
 }
 
 function deploymentsOf(snap: BackendSnapshot, series: Series[], config: ReportBackendConfig | undefined, frame: Frame): DeploymentJson[] {

@@ -55,7 +55,7 @@ class ChartSet {
   }
 
   update(m: MetricsJson, g: GroupJson, windowLabel: string): void {
-    for (const c of this.charts) c.update(m.times, g, windowLabel);
+    for (const c of this.charts) c.update(m.times, m.since, g, windowLabel);
   }
 }
 

@@ -71,6 +71,8 @@ export class Chart {
   private plot: uPlot | undefined;
   private data: uPlot.AlignedData = [[]];
   private width = 0;
+  /** Seconds: the axis starts here when the pool is younger than the window (no data before it, not no traffic). */
+  private since = 0;
 
   constructor(
     private readonly spec: ChartSpec,
@@ -87,10 +89,11 @@ export class Chart {
       h('figcaption', { 'aria-hidden': 'true' }, h('span', { class: 'chart-title' }, spec.title), this.summary), this.plotBox, legend);
   }
 
-  update(times: readonly number[], g: GroupJson, windowLabel: string): void {
+  update(times: readonly number[], since: number, g: GroupJson, windowLabel: string): void {
     const s = g.series;
     if (!s) return;
     const xs = times.map((t) => t / 1000);
+    this.since = (since - (since % 5000)) / 1000;
     const ys = this.spec.lines.map((l) => l.values(s, g));
     const limit = this.spec.limit?.(g) ?? null;
     // The plot has a series for the limit whenever the spec has one: an unknown limit is a line of nulls.
@@ -140,7 +143,9 @@ export class Chart {
     const highContrast = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
     const color = (name: string) => themeVar(`--vscode-charts-${name}`, FALLBACK[name]!);
     const axis: uPlot.Axis = { stroke: fg, font, size: 22, gap: 2, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1, size: 3 } };
-    const clock = (s: number) => new Date(s * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    // Seconds on the clock only while the axis spans a few minutes at most.
+    const clock = (u: uPlot, s: number) => new Date(s * 1000).toLocaleTimeString(undefined,
+      (u.scales.x!.max ?? 0) - (u.scales.x!.min ?? 0) <= 180 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
     const lines = this.spec.lines.map((l): uPlot.Series => ({
       label: l.label,
       stroke: color(l.color),
@@ -155,9 +160,9 @@ export class Chart {
       width, height: HEIGHT, padding: [6, 6, 0, 0],
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
+      scales: { x: { time: true, range: (_u, min, max) => [Math.min(Math.max(min, this.since), max - 5), max] }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
       axes: [
-        { ...axis, space: 70, values: (_u, vals) => vals.map(clock) },
+        { ...axis, space: 80, values: (u, vals) => vals.map((v) => clock(u, v)) },
         { ...axis, size: 40, space: 24, values: (_u, vals) => vals.map((v) => this.spec.tick(v)) },
       ],
       series: [{}, ...lines],

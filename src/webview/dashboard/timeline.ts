@@ -9,10 +9,6 @@ import type { RequestRecord, TimelineEntry } from '../../core/events';
 import { h } from './dom';
 import { fmtBytes, fmtClock, fmtMs } from './format';
 
-const SKIP_LABEL: Record<string, string> = {
-  disabled: 'disabled', credential: 'no credential', noDeployment: 'no deployment', cooling: 'cooling down', ejected: 'ejected',
-  misconfigured: 'misconfigured', pinned: 'not its objects', notNeeded: 'not needed', attemptLimit: 'attempt limit', retryBudget: 'retry budget', clientGone: 'client left',
-};
 
 export class TimelineView {
   readonly root: HTMLElement;
@@ -43,7 +39,8 @@ export class TimelineView {
     }
     for (const e of r.timeline) {
       if (e.type === 'skip') {
-        list.append(step('skip', `Skipped ${e.backend}: ${SKIP_LABEL[e.code] ?? e.code}`, `${e.reason}${e.until ? ` (until ${fmtClock(e.until)})` : ''}`, e.code));
+        // The reason reads whole ("cooling down, 1.2 s more: ..."); the code only colours the step.
+        list.append(step('skip', `Skipped ${e.backend}`, `${e.reason}${e.until ? ` (until ${fmtClock(e.until)})` : ''}`, e.code));
       } else if (e.type === 'attempt') {
         const result = e.status !== undefined ? `answered ${e.status}` : 'no answer';
         const parts = [

@@ -96,6 +96,21 @@ describe('request timeline', () => {
     expect((rec.timeline.at(-1) as { summary: string }).summary).toMatch(/^every candidate is resting/);
   });
 
+  it('names a key that went missing between the start and the request, in the order it happened', async () => {
+    const ok = await okBackend('ok');
+    let gone = false;
+    const { url } = await startProxy({ backends: [
+      { name: 'lostkey', endpoint: ok.url, priority: 1, deployments: ['gpt-4o'] },
+      { name: 'ok', endpoint: ok.url, priority: 2, deployments: ['gpt-4o'] },
+    ] }, { credentials: { apiKey: (b) => (b.name === 'lostkey' && gone ? undefined : 'key-0000000000'), tokenCredential: () => undefined } });
+    gone = true;
+    expect((await send(url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(200);
+    const t = (await lastRecord(url)).timeline;
+    // It was a candidate when routing began; the loop found its key gone and moved on.
+    expect(t.map((e) => e.type === 'candidate' ? 'candidate' : e.type === 'skip' ? `skip ${e.backend} ${e.code}` : e.type === 'attempt' ? `attempt ${e.backend} ${e.status}` : e.type))
+      .toEqual(['candidate', 'candidate', 'skip lostkey credential', 'attempt ok 200', 'outcome']);
+  });
+
   it('records sizes and token counts, never the prompt', async () => {
     const b = await startBackend((_q, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '29000' });
