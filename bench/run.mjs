@@ -80,7 +80,6 @@ const cfg = {
   conns: [1, 32, 128],
   stream: { rounds: opt.quick ? 1 : 3, seq: opt.quick ? 2 : 3, conc: 32, chunks: 50, intervalMs: 20 },
   failoverMs: opt.quick ? 2000 : 4000,
-  allocSeconds: opt.quick ? 2 : 4,
   activationRuns: opt.quick ? 5 : 15,
   profileSeconds: Number(opt['profile-seconds'] ?? 5),
 };
@@ -96,7 +95,7 @@ for (const k of ['rounds', 'seconds', 'profileSeconds']) {
 const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds * 6 * 3 * (cfg.seconds + 0.3) : 0)
   + (want('streaming') ? cfg.stream.rounds * 3 * (cfg.stream.seq + 1) * 1.2 : 0)
   + (want('failover') ? cfg.failoverMs / 1000 + 3 : 0)
-  + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 2 * (cfg.allocSeconds + 2) + 15 : 0)
+  + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 60 : 0)
   + (want('activation') ? 2 * cfg.activationRuns + 20 : 0)
   + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0);
 const DEADLINE_MS = Math.round(2 * expectedSec * 1000 + 60_000);
@@ -252,10 +251,10 @@ async function setUp() {
   /**
    * CPU used on this machine by anything but the bench's own processes while
    * a measurement runs, in % of one core, plus steal: other sessions' builds
-   * and tests show up here, and explain a noisy round.
+   * and tests show up here, and explain a noisy round. `extra`: more processes of ours.
    */
-  const noiseMeter = () => {
-    const ours = () => cpuMicros([proxy.child.pid, backend.pid, floor.pid, procs.reaper.pid, ...pidsOf.nginx()]) + selfAndReapedMicros();
+  const noiseMeter = (extra = []) => {
+    const ours = () => cpuMicros([proxy.child.pid, backend.pid, floor.pid, procs.reaper.pid, ...pidsOf.nginx(), ...extra]) + selfAndReapedMicros();
     const m0 = machineCpuMicros();
     const o0 = ours();
     const w0 = performance.now();
@@ -364,14 +363,14 @@ function activationSection() {
 }
 
 /** Recording on vs a no-op build of the same CLI, same pool and pinning (bench/lib/recording.mjs). */
-async function recordingSection({ ports, bodies }) {
+async function recordingSection({ ports, bodies, noiseMeter }) {
   log('recording cost: building the CLI with and without recording');
   const clis = await buildClis(ROOT);
   return recordingPhase({
     start: (name, nodeArgs) => startProxy(`rec-${name}.json`, poolConfig(ports), nodeArgs, clis[name]),
     stop: (child) => procs.stop(child),
     wrk: (url, conns, seconds, bodyFile) => runWrk(procs, { bin: tools.wrk, cpu: loadCpu, url, conns, seconds, bodyFile, clientKey: CLIENT_KEY }),
-    bodies, path: PATH, rounds: cfg.rounds, seconds: cfg.seconds, allocSeconds: cfg.allocSeconds, log,
+    bodies, path: PATH, rounds: cfg.rounds, seconds: cfg.seconds, log, noiseMeter, microFile: clis.micro, cpu: proxyCpu,
   });
 }
 

@@ -5,12 +5,17 @@
  * replaced by `RECORDING = false`, so the proxy records nothing. Both run
  * the same pool, pinned to the proxy core, in interleaved rounds:
  *
- * - throughput and CPU per request (wrk, as in the throughput section);
- * - bytes allocated per request: V8's `--trace-gc-nvp` prints, at every
- *   collection, the bytes allocated since the previous one; with a 1 MB
- *   young generation the sum over a run is the allocation to within ~1 MB.
+ * - throughput and CPU per request (wrk, as in the throughput section).
+ *
+ * And in isolation (recording-micro.ts: the trace calls of a request and
+ * PoolMetrics.finish, in a loop, recording on and off): the time per request,
+ * and the bytes allocated per request, exactly, from V8's `--trace-gc-nvp`
+ * (it prints the bytes allocated since the previous collection; runs of two
+ * lengths cancel start-up). End to end, allocation per request varies with
+ * the request rate by more than recording's share, so it is measured here.
  */
 import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { cpuMicros } from './procs.mjs';
@@ -29,7 +34,8 @@ export async function buildClis(root) {
       build.onLoad({ filter: /[\\/]src[\\/]core[\\/]metrics[\\/]enabled\.ts$/ }, () => ({ contents: 'export const RECORDING = false;', loader: 'ts' }));
     },
   };
-  const files = {};
+  const files = { micro: join(outDir, 'recording-micro.js') };
+  await esbuild.build({ entryPoints: [join(root, 'bench', 'lib', 'recording-micro.ts')], outfile: files.micro, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   for (const name of BUILDS) {
     files[name] = join(outDir, `cli-${name}.js`);
     await esbuild.build({
@@ -62,7 +68,7 @@ export function allocationMeter(stream) {
  * @param {(name: string, nodeArgs: string[]) => Promise<{ child: import('node:child_process').ChildProcess, url: string, stderr?: import('node:stream').Readable }>} o.start  starts a build's proxy
  * @param {(url: string, conns: number, seconds: number, body: string) => Promise<any>} o.wrk
  */
-export async function recordingPhase({ start, stop, wrk, bodies, path, rounds, seconds, allocSeconds, log }) {
+export async function recordingPhase({ start, stop, wrk, bodies, path, rounds, seconds, log, noiseMeter, microFile, cpu }) {
   const cells = [{ body: 'small', conns: 1 }, { body: 'small', conns: 32 }, { body: '20KB', conns: 32 }];
   const runs = [];
   const proxies = {};
@@ -75,8 +81,9 @@ export async function recordingPhase({ start, stop, wrk, bodies, path, rounds, s
         for (const name of round % 2 ? [...BUILDS].reverse() : BUILDS) {
           const pid = proxies[name].child.pid;
           const before = cpuMicros([pid]);
+          const noise = noiseMeter?.(BUILDS.map((b) => proxies[b].child.pid));
           const r = await wrk(`${proxies[name].url}${path}`, conns, seconds, bodies[body]);
-          runs.push({ round, body, conns, build: name, rps: r.rps, p50Us: r.latencyUs.p50, errors: r.errorCount, cpuUsPerReq: r.requests ? (cpuMicros([pid]) - before) / r.requests : NaN });
+          runs.push({ round, body, conns, build: name, rps: r.rps, p50Us: r.latencyUs.p50, errors: r.errorCount, cpuUsPerReq: r.requests ? (cpuMicros([pid]) - before) / r.requests : NaN, ...noise?.() });
         }
       }
     }
@@ -84,23 +91,27 @@ export async function recordingPhase({ start, stop, wrk, bodies, path, rounds, s
     for (const name of BUILDS) await stop(proxies[name].child);
   }
 
-  // Allocation: a fresh pair with a 1 MB young generation and GC tracing.
-  const alloc = {};
-  for (const name of BUILDS) {
-    const p = await start(name, ['--trace-gc-nvp', '--max-semi-space-size=1']);
-    try {
-      await wrk(`${p.url}${path}`, 32, 1, bodies.small);
-      const before = p.meter.bytes;
-      const r = await wrk(`${p.url}${path}`, 32, allocSeconds, bodies.small);
-      // The GC lines of the run's last collections may still be in the pipe.
-      await new Promise((res) => setTimeout(res, 200));
-      // What the young generation still held when the run ended is not counted yet: up to 1 MB.
-      alloc[name] = { requests: r.requests, bytesPerReq: (p.meter.bytes - before) / r.requests, uncertaintyBytesPerReq: (1024 * 1024) / r.requests, gcs: p.meter.gcs };
-    } finally {
-      await stop(p.child);
-    }
+  return { runs, micro: micro(microFile, cpu) };
+}
+
+/** The recording path alone: ns per request (median of 3 runs) and bytes allocated per request, recording on and off. */
+function micro(file, cpu) {
+  const run = (mode, n, flags) => {
+    const args = [...flags, file, mode, String(n)];
+    const r = spawnSync(cpu === undefined ? process.execPath : 'taskset', cpu === undefined ? args : ['-c', String(cpu), process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`recording micro (${mode}) failed: ${r.stderr}`);
+    let bytes = 0;
+    for (const m of r.stdout.matchAll(/\ballocated=(\d+)/g)) bytes += Number(m[1]);
+    return { ...JSON.parse(/^MICRO (.+)$/m.exec(r.stdout)[1]), bytes };
+  };
+  const out = {};
+  for (const mode of ['on', 'off']) {
+    const ns = [1, 2, 3].map(() => run(mode, 1_000_000, []).ns).sort((a, b) => a - b)[1];
+    const short = run(mode, 200_000, ['--trace-gc-nvp']);
+    const long = run(mode, 1_200_000, ['--trace-gc-nvp']);
+    out[mode] = { ns, bytesPerReq: (long.bytes - short.bytes) / 1_000_000 };
   }
-  return { runs, alloc };
+  return out;
 }
 
 export function summariseRecording(result) {
@@ -120,9 +131,11 @@ export function summariseRecording(result) {
       errors: inCell.reduce((a, r) => a + r.errors, 0),
     });
   }
-  const a = result.alloc;
-  const addedBytes = a.recording && a['no-op'] ? a.recording.bytesPerReq - a['no-op'].bytesPerReq : NaN;
-  return { cells, alloc: a, addedBytesPerReq: addedBytes };
+  const m = result.micro;
+  return {
+    cells, micro: m, addedNsPerReq: m.on.ns - m.off.ns, addedBytesPerReq: m.on.bytesPerReq - m.off.bytesPerReq,
+    otherCpuPct: spread(result.runs.map((r) => r.otherCpuPct)),
+  };
 }
 
 export function renderRecording(s) {
@@ -133,10 +146,12 @@ export function renderRecording(s) {
     c.body, `c${c.conns}`, '', f0(c.rps.recording.med), f0(c.rps['no-op'].med), f2(c.rpsRatio.med),
     f0(c.cpuUsPerReq.recording.med), f0(c.cpuUsPerReq['no-op'].med), sgn(c.addedCpuUs.med), String(c.errors),
   ]);
-  const a = s.alloc;
+  const m = s.micro;
+  const noise = s.otherCpuPct;
   return [
     table(['body', 'conns', '', 'req/s recording', 'req/s no-op', 'ratio', 'CPU µs/req recording', 'no-op', 'added µs', 'errors'], rows),
-    `allocated per request (small body, c32, --max-semi-space-size=1): recording ${f0(a.recording?.bytesPerReq)} B, no-op ${f0(a['no-op']?.bytesPerReq)} B, added ${sgn(s.addedBytesPerReq)} B`
-      + ` (each ±${f0(Math.max(a.recording?.uncertaintyBytesPerReq ?? NaN, a['no-op']?.uncertaintyBytesPerReq ?? NaN))} B: up to 1 MB of young generation uncounted at the end of a run of ${f0(a.recording?.requests)} requests)`,
-  ].join('\n');
+    Number.isFinite(noise.med) ? `other load on the machine during these runs: median ${Math.round(noise.med)}%, max ${Math.round(noise.max)}% of one core${noise.max > 15 ? ' (NOISY: trust the ratio and CPU µs more than req/s)' : ''}` : undefined,
+    `in isolation (bench/lib/recording-micro.ts, the trace calls and PoolMetrics.finish of a request served at the first attempt): `
+      + `${f0(s.addedNsPerReq)} ns and ${f0(s.addedBytesPerReq)} bytes allocated per request (recording ${f0(m.on.ns)} ns / ${f0(m.on.bytesPerReq)} B, baseline ${f0(m.off.ns)} ns / ${f0(m.off.bytesPerReq)} B)`,
+  ].filter((l) => l !== undefined).join('\n');
 }

@@ -6,7 +6,6 @@
  * backends), each series is a fixed ring, and so is the request list.
  */
 import type { RequestRecord } from '../events';
-import { parseRemaining } from '../balancer/throttle';
 import { Series, SLOTS, BUCKET_MS } from './series';
 import { RequestRing } from './ring';
 import { AttemptStep, type TimelinePool, type Trace } from './trace';
@@ -46,11 +45,10 @@ export class PoolMetrics {
   finish(record: RequestRecord, trace: Trace, startedAt: number, requestBytes: number, pool: TimelinePool,
     pinnedTo: string | undefined, clientGone: boolean, mask: (text: string) => string): void {
     const now = Date.now();
-    const nowPerf = performance.now();
     let winner: AttemptStep | undefined;
     for (const s of trace.steps) {
       if (!(s instanceof AttemptStep)) continue;
-      settle(s, nowPerf, startedAt);
+      settle(s, startedAt);
       this.get(s.backend, s.deployment, record.alias, now).record(now, s);
       if (s.backend === record.backend) winner = s;
     }
@@ -93,7 +91,7 @@ export class PoolMetrics {
 }
 
 /** Reads an attempt's exchange into its sample fields, once, and lets the exchange go. */
-function settle(s: AttemptStep, nowPerf: number, requestStartedAt: number): void {
+function settle(s: AttemptStep, requestStartedAt: number): void {
   const x = s.exchange;
   if (!x) return;
   s.exchange = undefined;
@@ -101,7 +99,8 @@ function settle(s: AttemptStep, nowPerf: number, requestStartedAt: number): void
   s.status = x.statusCode;
   s.broken = s.error !== undefined && x.statusCode !== 0;
   // A relayed answer took until its end; one held back and dropped (a 429 we failed over) until its status line.
-  const end = x.firstByteAt ? x.endAt || nowPerf : x.headAt || x.endAt || nowPerf;
+  // (An attempt cut off before any of these, by a client that left, ends now.)
+  const end = (x.firstByteAt ? x.endAt : x.headAt || x.endAt) || performance.now();
   s.latencyUs = us(end - x.startedAt);
   if (x.firstByteAt) {
     s.ttfbUs = us(x.firstByteAt - x.startedAt);
@@ -109,10 +108,23 @@ function settle(s: AttemptStep, nowPerf: number, requestStartedAt: number): void
   }
   const h = x.headers;
   if (h) {
-    s.limitTokens = parseRemaining(h['x-ratelimit-limit-tokens']) ?? -1;
-    s.remainingTokens = parseRemaining(h['x-ratelimit-remaining-tokens']) ?? -1;
+    s.limitTokens = wholeNumber(h['x-ratelimit-limit-tokens']);
+    s.remainingTokens = wholeNumber(h['x-ratelimit-remaining-tokens']);
   }
   if (x.statusCode < 400) readUsage(x.lastChunk, x.previousChunk, s);
+}
+
+/** A header that holds a whole number (`x-ratelimit-*`), else -1. No regex, no string made: this runs per request. */
+function wholeNumber(v: string | string[] | undefined): number {
+  const s = typeof v === 'string' ? v : v?.[0];
+  if (s === undefined || s.length === 0 || s.length > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 function us(ms: number): number {

@@ -16,8 +16,8 @@ export function restFor(until: number, now: number): string {
 export function buildTimeline(trace: Trace, record: RequestRecord): TimelineEntry[] {
   const { pool, mask } = trace;
   const out: TimelineEntry[] = [];
-  if (!pool || (trace.consideredAt === 0 && trace.steps.length === 0)) return out;
-  const now = trace.consideredAt;
+  if (!pool || (!trace.routed && trace.steps.length === 0)) return out;
+  const now = trace.restingAt || record.at;
   const alias = record.alias;
 
   // Candidates: every backend, lowest priority number first (the stable sort keeps config order inside a group).

@@ -52,8 +52,11 @@ export interface RequestTrace {
   attempt(backend: string, deployment: string, exchange: ObservedExchange): void;
   /** The current attempt failed without an answer, or its body broke: the reason shown. */
   fail(reason: string): void;
-  /** The current attempt's 429 made its backend rest `ms`, as `header` decided (`default` when no header did). */
-  throttle(header: string, ms: number): void;
+  /**
+   * The current attempt's 429 made its backend rest `ms` from `at` (epoch ms, the clock the cooldown
+   * was set with; default now), as `header` decided (`default` when no header did).
+   */
+  throttle(header: string, ms: number, at?: number): void;
 }
 
 /** A candidate that could not take the request when routing began, and why. */
@@ -112,8 +115,10 @@ export class Trace implements RequestTrace {
   usable: readonly TraceCandidate[] = NONE;
   unusable: readonly { name: string; reason: string }[] = NONE;
   resting: RestingCandidate[] | undefined;
-  /** When `candidates` was called (epoch ms); 0 = the request never reached routing. */
-  consideredAt = 0;
+  /** Whether the request reached routing (`candidates` was called). */
+  routed = false;
+  /** When the resting candidates were seen resting (epoch ms; 0 when none was). */
+  restingAt = 0;
   /** Attempts and skips in order; the shared empty array until the first (most requests have one). */
   steps: readonly (AttemptStep | SkipStep)[] = NONE;
   private current: AttemptStep | undefined;
@@ -127,12 +132,13 @@ export class Trace implements RequestTrace {
   mask: (text: string) => string = identity;
 
   candidates(usable: readonly TraceCandidate[], unusable: readonly { name: string; reason: string }[]): void {
-    const now = Date.now();
     this.usable = usable;
     this.unusable = unusable;
-    this.consideredAt = now;
+    this.routed = true;
+    let now = 0;
     for (const c of usable) {
-      if (c.availableAt <= now) continue;
+      // Most candidates have never rested: no clock read for them.
+      if (c.availableAt === 0 || c.availableAt <= (now ||= (this.restingAt = Date.now()))) continue;
       const h = c.health;
       const code = h.ejectedUntil > now ? 'ejected' : h.misconfiguredUntil > now ? 'misconfigured' : 'cooling';
       const detail = code === 'ejected' ? h.lastError : code === 'misconfigured' ? h.misconfiguredReason : h.lastThrottle;
@@ -159,9 +165,9 @@ export class Trace implements RequestTrace {
     this.current.error = reason;
   }
 
-  throttle(header: string, ms: number): void {
+  throttle(header: string, ms: number, at = Date.now()): void {
     if (!this.current) return;
-    this.current.throttle = { header, ms, until: Date.now() + ms };
+    this.current.throttle = { header, ms, until: at + ms };
   }
 }
 

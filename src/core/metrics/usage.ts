@@ -22,9 +22,7 @@ export interface UsageTarget {
 
 /** The usage object sits at the end of an answer; 4 KB of tail holds it with room to spare. */
 const TAIL = 4096;
-const TOTAL = Buffer.from('"total_tokens"');
-const PROMPT = [Buffer.from('"prompt_tokens"'), Buffer.from('"input_tokens"')];
-const COMPLETION = [Buffer.from('"completion_tokens"'), Buffer.from('"output_tokens"')];
+const USAGE = Buffer.from('"usage"');
 
 /** Usage from the last chunk, else the one before it (the usage event may be followed by `data: [DONE]`). */
 export function usageFromTail(last: Buffer | undefined, previous: Buffer | undefined): TokenUsage | undefined {
@@ -39,35 +37,90 @@ export function readUsage(last: Buffer | undefined, previous: Buffer | undefined
   return (last !== undefined && usageIn(last, into)) || (previous !== undefined && usageIn(previous, into));
 }
 
+/**
+ * One native search for `"usage"` in the tail, then a walk over the object
+ * that follows: its keys are read by length and last letters, its values
+ * as integers, nested objects (`prompt_tokens_details`) are skipped.
+ */
 function usageIn(chunk: Buffer, into: UsageTarget): boolean {
-  const from = Math.max(0, chunk.length - TAIL);
-  const total = numberAfter(chunk, TOTAL, from);
-  if (total === undefined) return false;
+  let i = chunk.indexOf(USAGE, Math.max(0, chunk.length - TAIL));
+  if (i === -1) return false;
+  i = skipSpace(chunk, i + USAGE.length);
+  if (chunk[i] !== 0x3a) return false; // ':'
+  i = skipSpace(chunk, i + 1);
+  if (chunk[i] !== 0x7b) return false; // '{' (not null)
+  let total = -1;
+  let prompt = -1;
+  let completion = -1;
+  i++;
+  while (i < chunk.length) {
+    i = skipSpace(chunk, i);
+    if (chunk[i] === 0x7d) break; // '}'
+    if (chunk[i] === 0x2c) { // ','
+      i++;
+      continue;
+    }
+    if (chunk[i] !== 0x22) return false; // a key must start with '"'
+    const keyStart = i + 1;
+    i = chunk.indexOf(0x22, keyStart);
+    if (i === -1) return false;
+    const key = keyOf(chunk, keyStart, i);
+    i = skipSpace(chunk, i + 1);
+    if (chunk[i] !== 0x3a) return false;
+    i = skipSpace(chunk, i + 1);
+    if (chunk[i] === 0x7b || chunk[i] === 0x5b) {
+      i = skipNested(chunk, i);
+      continue;
+    }
+    let n = 0;
+    const digits = i;
+    for (let c = chunk[i]; c !== undefined && c >= 0x30 && c <= 0x39 && i - digits < 15; c = chunk[++i]) n = n * 10 + (c - 0x30);
+    if (i === digits) {
+      // Not a number (null, a string): step over it.
+      while (i < chunk.length && chunk[i] !== 0x2c && chunk[i] !== 0x7d) i++;
+      continue;
+    }
+    if (key === TOTAL) total = n;
+    else if (key === PROMPT) prompt = n;
+    else if (key === COMPLETION) completion = n;
+  }
+  if (total < 0) return false;
   into.totalTokens = total;
-  into.promptTokens = firstNumber(chunk, PROMPT, from) ?? -1;
-  into.completionTokens = firstNumber(chunk, COMPLETION, from) ?? -1;
+  into.promptTokens = prompt;
+  into.completionTokens = completion;
   return true;
 }
 
-function firstNumber(chunk: Buffer, keys: Buffer[], from: number): number | undefined {
-  for (const k of keys) {
-    const n = numberAfter(chunk, k, from);
-    if (n !== undefined) return n;
-  }
-  return undefined;
+const TOTAL = 1;
+const PROMPT = 2;
+const COMPLETION = 3;
+
+/** Which counter a key names, without making a string: total_tokens, prompt_/input_tokens, completion_/output_tokens. */
+function keyOf(b: Buffer, from: number, to: number): number {
+  const len = to - from;
+  if (len === 12 && b[from] === 0x74 && b[to - 7] === 0x5f) return TOTAL; // total_tokens
+  if ((len === 13 && b[from] === 0x70) || (len === 12 && b[from] === 0x69)) return b[to - 7] === 0x5f ? PROMPT : 0; // prompt_tokens, input_tokens
+  if ((len === 17 && b[from] === 0x63) || (len === 13 && b[from] === 0x6f)) return b[to - 7] === 0x5f ? COMPLETION : 0; // completion_tokens, output_tokens
+  return 0;
 }
 
-/** The integer after the first `"key"` (then optional spaces and a colon) at or after `from`. */
-function numberAfter(chunk: Buffer, key: Buffer, from: number): number | undefined {
-  const at = chunk.indexOf(key, from);
-  if (at === -1) return undefined;
-  let i = at + key.length;
-  while (chunk[i] === 0x20) i++;
-  if (chunk[i] !== 0x3a) return undefined; // ':'
-  i++;
-  while (chunk[i] === 0x20) i++;
-  let n = 0;
-  const start = i;
-  for (let c = chunk[i]; c !== undefined && c >= 0x30 && c <= 0x39 && i - start < 15; c = chunk[++i]) n = n * 10 + (c - 0x30);
-  return i > start ? n : undefined;
+function skipSpace(b: Buffer, i: number): number {
+  while (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09) i++;
+  return i;
+}
+
+/** Past the end of the object or array that starts at `i` (strings inside are honoured). */
+function skipNested(b: Buffer, i: number): number {
+  let depth = 0;
+  let inString = false;
+  for (; i < b.length; i++) {
+    const c = b[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i + 1;
+  }
+  return i;
 }

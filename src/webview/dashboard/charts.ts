@@ -157,7 +157,7 @@ export class Chart {
     }));
     if (this.spec.limit) lines.push({ label: 'limit', stroke: color('red'), width: 1, dash: [2, 3], points: { show: false } });
     this.plot = new uPlot({
-      width, height: HEIGHT, padding: [6, 6, 0, 0],
+      width, height: HEIGHT, padding: [6, 22, 0, 0],
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: true, range: (_u, min, max) => [Math.min(Math.max(min, this.since), max - 5), max] }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },

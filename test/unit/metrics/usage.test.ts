@@ -8,6 +8,8 @@ describe('token usage from the end of an answer', () => {
     const chat = b(JSON.stringify({ id: 'c', choices: [{ message: { content: 'hi' } }], usage: { completion_tokens: 7, prompt_tokens: 12, prompt_tokens_details: { cached_tokens: 0 }, total_tokens: 19 } }));
     expect(usageFromTail(Buffer.concat([b('x'.repeat(5000)), chat]), undefined)).toEqual({ prompt: 12, completion: 7, total: 19 });
     expect(usageFromTail(b('{"usage":{"input_tokens":5,"output_tokens":3,"total_tokens":8}}'), undefined)).toEqual({ prompt: 5, completion: 3, total: 8 });
+    const responses = { usage: { input_tokens: 5, input_tokens_details: { cached_tokens: 2 }, output_tokens: 3, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 8 } };
+    expect(usageFromTail(b(JSON.stringify(responses, null, 2)), undefined)).toEqual({ prompt: 5, completion: 3, total: 8 });
     expect(usageFromTail(b('{"data":[],"usage":{"prompt_tokens": 4, "total_tokens" : 4}}'), undefined)).toEqual({ prompt: 4, completion: undefined, total: 4 });
   });
 

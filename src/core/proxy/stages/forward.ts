@@ -173,7 +173,7 @@ function observe(ctx: ProxyContext, c: PoolCandidate, response: ResponseHead, la
   if (status === 429) {
     const cd = pool.config.cooldown;
     const d = throttleDelay(response.headers, now, cd.defaultSec * 1000, cd.maxSec * 1000);
-    ctx.trace.throttle(d.source, d.ms);
+    ctx.trace.throttle(d.source, d.ms, now);
     h.recordThrottle(c.deployment, now + d.ms, `429 on ${c.deployment === ANY_DEPLOYMENT ? 'the backend' : c.deployment}, resting ${Math.ceil(d.ms / 1000)} s (${d.source})`);
   } else if (status === 401 || status === 403) {
     h.recordMisconfigured(status, status === 401 ? 'the backend refused our credential' : 'our credential lacks access (for Entra: the "Cognitive Services OpenAI User" role)', now);
