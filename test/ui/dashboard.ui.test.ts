@@ -60,14 +60,24 @@ async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, w
   }
 }
 
-/** How many pixels of a chart's canvas are drawn (not transparent): an empty plot has only its grid. */
-function drawnPixels(page: FrameLocator, chart: string): Promise<number> {
+/**
+ * How many pixels in the upper half of a chart's canvas have the theme's
+ * `--vscode-charts-blue`, the colour of its first series. The grid and the
+ * axes have other colours, and a series of zeros is a line along the bottom:
+ * only values above zero put that colour up there.
+ */
+function seriesPixels(page: FrameLocator, chart: string): Promise<number> {
   type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
   return page.locator(chart).locator('canvas').first().evaluate((el) => {
     const c = el as unknown as Canvas;
-    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const doc = (el as unknown as { ownerDocument: { documentElement: unknown; defaultView: { getComputedStyle(e: unknown): { getPropertyValue(n: string): string } } } }).ownerDocument;
+    const hex = doc.defaultView.getComputedStyle(doc.documentElement).getPropertyValue('--vscode-charts-blue').trim();
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const data = c.getContext('2d').getImageData(0, 0, c.width, Math.floor(c.height / 2)).data;
     let n = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 60) n++;
+    }
     return n;
   });
 }
@@ -122,7 +132,7 @@ for (const flavor of flavorsFromEnv()) {
       await eventually(() => served.getAttribute('aria-label'), (l) => /^Requests\/s for sim-2 gpt-4o-mini, last 15 minutes: now [\d.]+, highest [1-9]/.test(l ?? ''), 'sim-2\'s requests chart');
       const figure429 = await sim1Card.locator('.deployment[data-deployment="gpt-4o-mini"] .figure', { hasText: '429s' }).locator('dd').innerText();
       assert.ok(Number(figure429) > 0, `sim-1 shows its 429s: ${figure429}`);
-      assert.ok(await drawnPixels(page, '.backend[data-backend="sim-2"] .deployment[data-deployment="gpt-4o-mini"] figure.chart >> nth=0') > 0, 'the chart canvas has pixels');
+      assert.ok(await seriesPixels(page, '.backend[data-backend="sim-2"] .deployment[data-deployment="gpt-4o-mini"] figure.chart >> nth=0') > 20, 'sim-2\'s requests are drawn on the canvas');
       // The pool's own view: no 429 reached a client.
       const pool429 = await page.locator('.pool .figure', { hasText: '429s' }).locator('dd').innerText();
       assert.equal(pool429, '0');

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { dashboardHtml, isPageMessage, type HostMessage } from '../../core/view/dashboard';
-import { DashboardSource } from './source';
+import { DashboardSource } from '../../core/view/dashboardSource';
 import type { Shell } from '../shell';
 
 const REFRESH_MS = 1000;

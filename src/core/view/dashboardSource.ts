@@ -4,9 +4,19 @@
  * window or the CLI serves the port, those endpoints over loopback with the
  * client key. Requests are fetched incrementally: only newer than the last.
  */
-import { fetchPoolJson } from '../../core/metrics/remote';
-import type { DashboardState, HostMessage } from '../../core/view/dashboard';
-import type { PoolController } from '../controller';
+import { fetchPoolJson } from '../metrics/remote';
+import type { ReportOptions } from '../metrics/report';
+import type { RequestQuery } from '../metrics/ring';
+import type { DashboardState, HostMessage } from './dashboard';
+import type { PoolState } from './state';
+
+/** What the dashboard reads from the shell's controller. */
+export interface DashboardPool {
+  readonly current: PoolState;
+  /** The proxy this process runs, if any. */
+  readonly proxyServer: { metricsJson(opts: ReportOptions): string; requestsJson(q: RequestQuery): string } | undefined;
+  clientKey(): Promise<string>;
+}
 
 /** The page keeps at most this many requests; the first update sends as many. */
 const REQUESTS = 200;
@@ -16,7 +26,7 @@ export class DashboardSource {
   private total = 0;
   private owner: unknown;
 
-  constructor(private readonly controller: PoolController) {}
+  constructor(private readonly controller: DashboardPool) {}
 
   /** The next update sends the whole list again (a new page). */
   reset(): void {
@@ -32,9 +42,9 @@ export class DashboardSource {
     const state: DashboardState = { status: s.status, url: s.url, simulated: s.simulated, source };
     // Another proxy (a restart, another window) numbers its requests from 1 again.
     const owner = proxy ?? s.url;
-    const reset = owner !== this.owner || this.after === 0;
-    if (reset) this.after = 0;
+    if (owner !== this.owner) this.reset();
     this.owner = owner;
+    const reset = this.after === 0;
     if (source === 'none') return { state, metrics: undefined, requests: undefined, reset, error: undefined };
     const query = { after: this.after, limit: REQUESTS };
     try {
