@@ -264,8 +264,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     if (record.status === 0) record.status = res.statusCode;
     if (!res.writableEnded && !record.error) record.error = 'client disconnected';
     // The pool's own reports are not traffic: a dashboard polling them must not fill the list.
-    const trace = (ctx.record as TracedRecord).trace;
-    if (trace && ctx.route?.kind !== 'health' && ctx.route?.kind !== 'pool') this.record(ctx, trace);
+    const trace = ctx.trace;
+    if (trace instanceof Trace && ctx.route?.kind !== 'health' && ctx.route?.kind !== 'pool') this.record(ctx, trace);
     if (ctx.pool.config.logRequests) {
       const fo = record.failovers.length ? ` failover=[${record.failovers.map((f) => `${f.backend}:${f.reason}`).join(', ')}]` : '';
       const err = record.error ? ` error="${record.error}"` : '';
