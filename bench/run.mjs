@@ -17,7 +17,7 @@ import { ensureTools, allowedCpus, pinSelf, machineInfo } from './lib/tools.mjs'
 import { startNginx } from './lib/nginx.mjs';
 import { runWrk } from './lib/wrk.mjs';
 import { summariseProfile } from './lib/profile.mjs';
-import { buildClis, allocationMeter, recordingPhase, summariseRecording, renderRecording } from './lib/recording.mjs';
+import { buildClis, recordingPhase, summariseRecording, renderRecording } from './lib/recording.mjs';
 import * as R from './lib/report.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -344,10 +344,9 @@ async function startProxy(file, config, nodeArgs = [], cli = CLI) {
   for (const b of config.backends) env[`AOAI_POOL_KEY_${b.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = `bench-upstream-key-${b.name}`;
   const child = procs.start(process.execPath, [...nodeArgs, cli, 'serve', '--config', path, '--port', '0'], { cpu: proxyCpu, env, cwd: dir });
   const m = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000, 'the proxy');
+  drain(child.stdout);
   drain(child.stderr);
-  // V8 prints GC traces on stdout.
-  const meter = nodeArgs.includes('--trace-gc-nvp') ? allocationMeter(child.stdout) : (drain(child.stdout), undefined);
-  return { child, url: m[1], meter };
+  return { child, url: m[1] };
 }
 
 /** The extension's activation: bundle size and load + activate() time (scripts/activation/measure.mjs). */

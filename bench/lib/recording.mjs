@@ -46,23 +46,6 @@ export async function buildClis(root) {
   return files;
 }
 
-/** Sums `allocated=` of every GC line a child prints (on stdout, where V8 traces go; it must run with --trace-gc-nvp). */
-export function allocationMeter(stream) {
-  const meter = { bytes: 0, gcs: 0 };
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (d) => {
-    const text = rest + d;
-    const cut = text.lastIndexOf('\n');
-    rest = cut === -1 ? text : text.slice(cut + 1);
-    for (const m of (cut === -1 ? '' : text.slice(0, cut)).matchAll(/\ballocated=(\d+)/g)) {
-      meter.bytes += Number(m[1]);
-      meter.gcs++;
-    }
-  });
-  return meter;
-}
-
 /**
  * @param {object} o
  * @param {(name: string, nodeArgs: string[]) => Promise<{ child: import('node:child_process').ChildProcess, url: string, stderr?: import('node:stream').Readable }>} o.start  starts a build's proxy
