@@ -10,7 +10,7 @@ import { handleChat, handleCompletions } from './chat';
 import { admissionCharge } from './charge';
 import { multipartFields } from './content';
 import { handleControl } from './control';
-import { DEFAULT_CHUNKS, DEFAULT_RETRY_AFTER_MS, FailQueue, parseFailNext, parseFaults, pickFault, throttleHeaders } from './faults';
+import { DEFAULT_RETRY_AFTER_MS, FailQueue, parseFailNext, parseFaults, pickFault, throttleHeaders } from './faults';
 import { handleAudio, handleEmbeddings, handleImages, handleModels } from './media';
 import { handleCreateResponse, handleDeleteResponse, handleGetResponse } from './responses';
 import { GENERATIVE, MODEL_FROM_BODY, matchRoute, type Ctx, type Handler, type Op, type Route } from './router';
@@ -183,7 +183,7 @@ export class SimulatedBackend {
 
     const route = matchRoute(req.method ?? '', url.pathname);
     const apiVersion = url.searchParams.get('api-version') ?? undefined;
-    let headers = requestIdHeaders();
+    const headers = requestIdHeaders();
     try {
       if (failure) return this.fail(failure, faults, req, res, headers, route?.op, apiVersion);
       if (!route) throw resourceNotFound();
