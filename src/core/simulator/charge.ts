@@ -19,6 +19,7 @@
  * completions generated: `best_of` (documented) or `n` (each of the n choices
  * may use max_tokens), whichever is larger.
  */
+import { textChars } from '../util/textChars';
 import type { Op } from './router';
 
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -30,16 +31,6 @@ export interface Charge {
   prompt: number;
   completion: number;
   total: number;
-}
-
-/** Characters of every string (keys excluded) under `value`, without building any copy of it. */
-export function textChars(value: unknown, depth = 0): number {
-  if (typeof value === 'string') return value.length;
-  if (depth > 64 || typeof value !== 'object' || value === null) return 0;
-  let n = 0;
-  if (Array.isArray(value)) for (const v of value) n += textChars(v, depth + 1);
-  else for (const v of Object.values(value)) n += textChars(v, depth + 1);
-  return n;
 }
 
 function positiveInt(v: unknown): number | undefined {
