@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { chargeKind, DEFAULT_COUNT_UP_TO_CHARS, DEFAULT_MAX_TOKENS, estimateCharge } from '../../../src/core/balancer/estimate';
+import { chargeKind, DEFAULT_COUNT_UP_TO_CHARS, DEFAULT_MAX_TOKENS, estimateCharge, PARSE_UP_TO_BYTES } from '../../../src/core/balancer/estimate';
 import { admissionCharge } from '../../../src/core/simulator/charge';
 
 const chat = (content: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ messages: [{ role: 'user', content }], ...extra });
@@ -56,6 +56,18 @@ describe('estimateCharge', () => {
     expect(big).toMatchObject({ prompt: Math.ceil((200 * 1024 + 4) / 4), method: 'chars' });
     estimateCharge('completion', { json: chat('y'.repeat(DEFAULT_COUNT_UP_TO_CHARS - 4)) }, { countTokens: counter });
     expect(counter).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not parse a large raw body: bytes / 4 and a key scan that skips keys inside strings', () => {
+    const b = chat(`say "max_tokens": 99999 and "n": 50 please ${'z'.repeat(40_000)}`, { max_tokens: 700, n: 2 });
+    const raw = Buffer.from(JSON.stringify(b));
+    expect(raw.length).toBeGreaterThan(PARSE_UP_TO_BYTES);
+    const e = estimateCharge('completion', { body: raw });
+    expect(e).toMatchObject({ method: 'bytes', prompt: Math.ceil(raw.length / 4), completion: 1400 });
+    expect(e.total).toBeGreaterThanOrEqual(admissionCharge('chat', b).total);
+    // A nested key can only make the estimate larger.
+    const nested = Buffer.from(JSON.stringify({ ...b, tools: [{ type: 'function', function: { name: 'f', parameters: { max_tokens: 3000 } } }] }));
+    expect(estimateCharge('completion', { body: nested }).completion).toBe(6000);
   });
 
   it('never estimates below what the simulated Azure charges for the same body', () => {
