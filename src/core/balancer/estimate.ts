@@ -63,8 +63,9 @@ const ALLOWANCE_KEYS = ['max_completion_tokens', 'max_tokens', 'max_output_token
 
 /**
  * The numeric fields of a large raw body without parsing it: a native byte
- * search for each `"key"` followed by `:` and an integer. A key inside a
- * string is escaped (`\"key\"`) and skipped; a key nested deeper (a tool's
+ * search for each `"key"` followed by `:` and an integer. Inside a string
+ * the quotes are escaped (`\"key\"`), which that search cannot match; a key
+ * nested deeper (a tool's
  * schema) may be picked up, so the largest value found wins: the estimate
  * can only grow. The prompt is then bytes / 4, an upper bound of its
  * characters / 4 whose excess (JSON syntax) is a fraction of a percent on a
@@ -76,7 +77,6 @@ function scanned(body: Buffer): Record<string, number> {
   for (const key of ALLOWANCE_KEYS) {
     const needle = Buffer.from(`"${key}"`);
     for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) {
-      if (at > 0 && body[at - 1] === 0x5c) continue; // \" : inside a string
       let i = at + needle.length;
       while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
       if (body[i] !== 0x3a) continue; // ':'
