@@ -66,10 +66,9 @@ const ALLOWANCE_KEYS = ['max_completion_tokens', 'max_tokens', 'max_output_token
  * search for each `"key"` followed by `:` and an integer. Inside a string
  * the quotes are escaped (`\"key\"`), which that search cannot match; a key
  * nested deeper (a tool's schema) may be picked up, so the largest value
- * found wins: the estimate
- * can only grow. The prompt is then bytes / 4, an upper bound of its
- * characters / 4 whose excess (JSON syntax) is a fraction of a percent on a
- * large prompt. Parsing 200 KB costs about a millisecond; this costs tens of
+ * found wins: the estimate can only grow. The prompt is then bytes / 4, an
+ * upper bound of its characters / 4 whose excess (JSON syntax) is a fraction
+ * of a percent on a large prompt. Parsing 200 KB costs about a millisecond; this costs tens of
  * microseconds (bench/lib/estimateCost.ts).
  */
 function scanned(body: Buffer): Record<string, number> {
