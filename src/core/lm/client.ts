@@ -36,43 +36,57 @@ export interface ChatResult {
 /** Sends `body` to `/openai/deployments/{alias}/chat/completions` and reports parts until the stream ends. */
 export async function streamChat(call: ChatCall): Promise<ChatResult> {
   const mask = call.mask ?? ((t: string) => t);
-  const res = await open(call);
-  const backend = header(res, 'x-aoai-pool-backend');
+  // The body is read from the moment the response arrives: no await between the
+  // response and its listeners, so no chunk can pass by unread.
+  const { res, done } = await open(call, (res) => (res.statusCode === 200 ? consume(res, call) : Promise.resolve(undefined)));
   if (res.statusCode !== 200) throw await statusError(call.alias, res, call.url, mask);
+  const finishReason = await done;
+  return { backend: header(res, 'x-aoai-pool-backend'), finishReason };
+}
+
+/** Feeds the body to the decoder as it arrives; resolves with the finish reason at a clean end. */
+function consume(res: IncomingMessage, call: ChatCall): Promise<string | undefined> {
+  const mask = call.mask ?? ((t: string) => t);
+  const backend = header(res, 'x-aoai-pool-backend');
   const decoder = new ChatStreamDecoder(call.onPart);
   const text = new TextDecoder();
-  await new Promise<void>((resolve, reject) => {
-    const fail = (e: unknown) => {
-      res.destroy();
-      reject(e);
+  return new Promise<string | undefined>((resolve, reject) => {
+    let settled = false;
+    const settle = (e?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (e === undefined) resolve(decoder.finishReason);
+      else reject(e);
     };
     res.on('data', (chunk: Buffer) => {
+      if (settled) return;
       try {
         decoder.push(text.decode(chunk, { stream: true }));
       } catch (e) {
-        fail(e);
+        settle(e);
+        res.destroy();
       }
     });
     res.once('end', () => {
       try {
         decoder.push(text.decode());
         decoder.end();
-        resolve();
+        settle();
       } catch (e) {
-        reject(e);
+        settle(e);
       }
     });
     // The pool destroys a stream that broke upstream: a cut, never a clean end.
-    const cut = () => reject(call.signal.aborted ? abortError() : new LmError('stream', `the answer from ${backend ?? 'the pool'} broke off mid-stream; send the request again`));
+    const cut = (e?: Error) => settle(call.signal.aborted ? abortError()
+      : new LmError('stream', `the answer from ${backend ?? 'the pool'} broke off mid-stream${e ? ` (${mask(e.message)})` : ''}; send the request again`));
     res.once('close', () => {
       if (!res.complete) cut();
     });
     res.once('error', cut);
   });
-  return { backend, finishReason: decoder.finishReason };
 }
 
-function open(call: ChatCall): Promise<IncomingMessage> {
+function open<T>(call: ChatCall, onResponse: (res: IncomingMessage) => T): Promise<{ res: IncomingMessage; done: T }> {
   if (call.signal.aborted) return Promise.reject(abortError());
   const payload = JSON.stringify(call.body);
   const url = `${call.url}/openai/deployments/${encodeURIComponent(call.alias)}/chat/completions?api-version=${LM_API_VERSION}`;
@@ -83,7 +97,7 @@ function open(call: ChatCall): Promise<IncomingMessage> {
       agent: false,
       headers: { 'api-key': call.clientKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), accept: 'text/event-stream' },
       signal: call.signal,
-    }, resolve);
+    }, (res) => resolve({ res, done: onResponse(res) }));
     const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
     req.once('socket', (s) => s.once('connect', () => clearTimeout(connectTimer)));
     req.once('response', () => clearTimeout(connectTimer));
@@ -139,4 +153,27 @@ function abortError(): Error {
   const e = new Error('Canceled');
   e.name = 'Canceled';
   return e;
+}
+
+/**
+ * The aliases a running pool serves, from its `GET /v1/models` (for a pool
+ * another window runs: this window does not have its config). Undefined when
+ * it does not answer in time.
+ */
+export function listPoolAliases(url: string, clientKey: string, timeoutMs = 2_000): Promise<string[] | undefined> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/v1/models`, { agent: false, headers: { 'api-key': clientKey }, timeout: timeoutMs }, (res) => {
+      void readSmall(res).then((body) => {
+        try {
+          const data = (JSON.parse(body) as { data?: { id?: unknown }[] }).data;
+          resolve(res.statusCode === 200 && Array.isArray(data) ? data.map((m) => m.id).filter((id): id is string => typeof id === 'string') : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
+    req.end();
+  });
 }

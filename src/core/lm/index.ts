@@ -3,6 +3,6 @@ export * from './types';
 export * from './errors';
 export { toChatBody, textOf, MODEL_OPTIONS, type ChatBodyOptions, type ChatRequestBody, type ChatRequestMessage } from './request';
 export { ChatStreamDecoder } from './stream';
-export { poolChatModels, namedChatModels, familyOf, type DeploymentMeta, type ModelSource, type PoolChatModel } from './models';
-export { streamChat, LM_API_VERSION, type ChatCall, type ChatResult } from './client';
+export { poolChatModels, namedChatModels, modelSourcesOf, familyOf, type DeploymentMeta, type ModelSource, type PoolChatModel } from './models';
+export { streamChat, listPoolAliases, LM_API_VERSION, type ChatCall, type ChatResult } from './client';
 export { countMessageTokens, IMAGE_TOKENS, MESSAGE_OVERHEAD_TOKENS } from './count';

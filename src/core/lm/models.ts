@@ -5,6 +5,7 @@
  * the model family is recognised in the model, alias or deployment name and
  * FAMILIES supplies the documented limits.
  */
+import type { BackendConfig } from '../config/types';
 import { FAMILIES, UNKNOWN_FAMILY, type FamilySpec } from './families';
 
 /**
@@ -50,6 +51,19 @@ export interface PoolChatModel {
 
 /** Never announce less than this much input, whatever a bad metadata value says. */
 const MIN_INPUT = 1024;
+
+/**
+ * A config's backends as model sources. `deploymentInfo` is the discovered
+ * metadata the config gains with deployment discovery (contracts.md:
+ * `BackendConfig.deploymentInfo: Record<alias, DeploymentInfo>`); read when
+ * present, so this works before and after that lands.
+ */
+export function modelSourcesOf(backends: readonly BackendConfig[]): ModelSource[] {
+  return backends.map((b) => {
+    const info = (b as BackendConfig & { deploymentInfo?: Readonly<Record<string, DeploymentMeta>> }).deploymentInfo;
+    return { name: b.name, enabled: b.enabled, priority: b.priority, deployments: b.deployments, ...(info ? { deploymentInfo: info } : {}) };
+  });
+}
 
 /** Chat models for every alias served by an enabled backend, sorted by alias. */
 export function poolChatModels(backends: readonly ModelSource[]): PoolChatModel[] {

@@ -36,6 +36,8 @@ export class ChatStreamDecoder {
   private readonly calls = new Map<number, PendingCall>();
   private finished = false;
   private done = false;
+  /** Events seen, for the message when a stream ends early. */
+  private events = 0;
   /** Set when the model was cut off by the output limit. */
   finishReason: string | undefined;
 
@@ -51,10 +53,13 @@ export class ChatStreamDecoder {
   /** The body ended cleanly. Reports calls not yet reported; throws if the stream stopped before it finished. */
   end(): void {
     this.flushCalls();
-    if (!this.done && !this.finished) throw new LmError('stream', 'the response ended before the model finished (no finish_reason, no [DONE])');
+    if (!this.done && !this.finished) {
+      throw new LmError('stream', `the response ended before the model finished (no finish_reason, no [DONE] after ${this.events} events)`);
+    }
   }
 
   private onData(data: string): void {
+    this.events++;
     if (data === '[DONE]') {
       this.done = true;
       this.flushCalls();

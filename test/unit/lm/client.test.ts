@@ -52,7 +52,7 @@ describe('streamChat through the real proxy and simulators', () => {
   });
 
   it('makes a tool-call round trip: the call comes back parsed, its result reaches the model', async () => {
-    const p = await pool({ chunkDelayMs: 0, chunks: 7 });
+    const p = await pool({ chunkDelayMs: 0, chunks: 5 });
     const first = call(p.url, [user('use get_weather for Paris')], { tools: true });
     await first.done;
     expect(first.parts).toEqual([{ type: 'toolCall', callId: expect.stringMatching(/^call_/), name: 'get_weather', input: { city: 'simulated' } }]);
