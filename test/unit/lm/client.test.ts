@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { streamChat, toChatBody, isLmError, type LmResponsePart, type LmMessage } from '../../../src/core/lm';
+import { streamChat, throttledError, toChatBody, isLmError, type LmResponsePart, type LmMessage } from '../../../src/core/lm';
 import type { RequestRecord } from '../../../src/core/events';
 import { startSimulatedBackends, type SimulatedBackend, type Faults } from '../../../src/core/simulator';
 import { CLIENT_KEY, closeAll, startProxy } from '../../helpers/net';
@@ -92,6 +92,16 @@ describe('streamChat through the real proxy and simulators', () => {
     expect(isLmError(e, 'throttled')).toBe(true);
     expect((e as Error).message).toMatch(/^AOAI Pool: every backend serving "gpt-4o" is throttled; the first is back in 1[12] s \(at \d\d:\d\d:\d\d\)/);
     expect((e as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(10_000);
+  });
+
+  it('reads the wait from retry-after-ms first, then retry-after in seconds', () => {
+    const at = Date.UTC(2026, 0, 1, 10, 0, 0);
+    const ms = throttledError('gpt-4o', { 'retry-after-ms': '12345', 'retry-after': '99' }, at);
+    expect(ms.retryAfterMs).toBe(12_345);
+    expect(ms.message).toContain('back in 13 s');
+    const s = throttledError('gpt-4o', { 'retry-after': '7' }, at);
+    expect(s.retryAfterMs).toBe(7_000);
+    expect(throttledError('gpt-4o', {}, at).message).toBe('AOAI Pool: every backend serving "gpt-4o" is throttled right now; try again shortly or pick another model.');
   });
 
   it('says how to start a stopped proxy, naming the command', async () => {

@@ -51,4 +51,10 @@ describe('Codex CLI config.toml', () => {
     const inline = 'model_providers = { aoai-pool = { name = "x" } }\n';
     expect(() => mergeCodexConfig(inline, { provider })).toThrow(/could not be edited safely/);
   });
+
+  it('refuses an edit that would change any other value (a look-alike header inside a multi-line string)', () => {
+    const tricky = ['notes = """', '[model_providers.aoai-pool]', 'this line is part of the string', '[end]', '"""', ''].join('\n');
+    expect((parse(tricky) as { notes: string }).notes).toContain('this line is part of the string');
+    expect(() => mergeCodexConfig(tricky, { provider })).toThrow(/could not be edited safely/);
+  });
 });
