@@ -10,6 +10,8 @@ import { registerCommands } from './vscode/commands';
 import { reportStartError } from './vscode/commands/proxy';
 import { PoolController } from './vscode/controller';
 import { errorText, reportConfigErrors } from './vscode/errors';
+import { registerLanguageModels } from './vscode/lm/register';
+import { registerPreviewProvider } from './vscode/tools/preview';
 import { createLog } from './vscode/log';
 import { Secrets } from './vscode/secrets';
 import { readSettings } from './vscode/settings';
@@ -38,6 +40,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     context.subscriptions.push(
       log.channel, secrets, auth, controller, tree, statusBar, terminals,
       ...registerCommands(shell),
+      ...registerLanguageModels(shell),
+      registerPreviewProvider(),
       secrets.onDidChange((e) => (e.kind === 'clientKey' ? void controller.clientKeyChanged() : controller.credentialsChanged(true))),
       auth.onDidChange(() => controller.credentialsChanged(true)),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -49,7 +53,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     closePool = () => controller.close();
 
     void controller.autoStart(onStartError);
-    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth });
+    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log });
   } catch (e) {
     // VS Code only logs a failed activation; say it where the user looks.
     void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);

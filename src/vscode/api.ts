@@ -11,6 +11,7 @@ import type { SimulatedBackend } from '../core/simulator';
 import type { PoolState, StatusBarModel } from '../core/view';
 import type { EntraAuth, SignInState } from './auth';
 import type { PoolController } from './controller';
+import type { ShellLog } from './log';
 import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
@@ -34,13 +35,15 @@ export interface AoaiPoolApi {
   clientKey?(): Promise<string>;
   /** The variables new terminals get (holds the client key). */
   terminalEnvironment?(): Record<string, string>;
+  /** The last lines of the "AOAI Pool" output channel, masked. */
+  logLines?(): readonly string[];
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
-  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth },
+  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth } = parts;
+  const { controller, tree, statusBar, terminals, auth, log } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -61,5 +64,6 @@ export function createApi(
     simulators: () => controller.simulators,
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
+    logLines: () => [...log.recent()],
   };
 }

@@ -167,6 +167,7 @@ export class SimulatedBackend {
     const record: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '', at: Date.now() };
     this.requests.push(record);
     if (this.requests.length > KEEP_REQUESTS) this.requests.shift();
+    res.once('close', () => (record.closed = { at: Date.now(), complete: res.writableFinished }));
     this.stats.total++;
 
     const body = await readBody(req);

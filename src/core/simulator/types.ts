@@ -87,6 +87,12 @@ export interface ReceivedRequest {
   /** UTF-8, truncated to 64 KiB. */
   body: string;
   at: number;
+  /**
+   * Set when the response's connection closes: `complete` is false when the
+   * client (the proxy) went away before the answer ended, e.g. a cancelled
+   * stream. Lets a test prove an upstream request was really aborted.
+   */
+  closed?: { at: number; complete: boolean };
 }
 
 export interface SimStats {
