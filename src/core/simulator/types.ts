@@ -67,6 +67,12 @@ export interface SimBackendOptions {
    * never trip over a quota they did not ask for).
    */
   enforceLimits?: boolean;
+  /**
+   * Compress answers the way a real HTTP server does when the request's
+   * Accept-Encoding allows it (default false: identity always). `true` offers
+   * gzip, br and deflate in that order of preference; a list offers those.
+   */
+  compress?: boolean | readonly ('gzip' | 'deflate' | 'br')[];
   /** Source of randomness for fault shares (default Math.random); inject for reproducible runs. */
   random?: () => number;
 }
