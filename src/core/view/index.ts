@@ -3,6 +3,7 @@ export * from './format';
 export * from './backendItem';
 export * from './tooltip';
 export * from './state';
+export * from './clientEnv';
 export * from './settings';
 export * from './inputs';
 export * from './jwt';
