@@ -165,8 +165,9 @@ export const poolConfigSchema = {
         headersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.headersMs, 'Wait for response headers of a non-streaming request (the whole generation happens first).'),
         streamHeadersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.streamHeadersMs, 'Wait for response headers of a streaming request.'),
         idleMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.idleMs, 'Longest silence inside a body before the transfer is cut.'),
+        requestMs: ms(1000, 3_600_000, DEFAULT_TIMEOUTS.requestMs, 'Longest time a client may take to send a whole request (headers and body); a slower one gets 408 and its connection is closed. Responses, however long they stream, are not limited by it.'),
       },
-      'x-expect': 'an object {connectMs, headersMs, streamHeadersMs, idleMs}',
+      'x-expect': 'an object {connectMs, headersMs, streamHeadersMs, idleMs, requestMs}',
     },
     healthProbe: {
       type: 'object',

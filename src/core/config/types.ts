@@ -79,6 +79,8 @@ export interface TimeoutConfig {
   streamHeadersMs: number;
   /** Longest silence between two body chunks, in either direction. */
   idleMs: number;
+  /** Longest time a client may take to send a whole request, headers and body (slow-sender protection). */
+  requestMs: number;
 }
 
 export interface HealthProbeConfig {

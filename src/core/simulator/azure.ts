@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { azureErrorBody } from '../errors';
+import { encodeBody, encodedHeaders, responseEncoding } from './encoding';
 
 /**
  * Azure OpenAI's wire details that clients (and our proxy) key on: error
@@ -79,9 +80,15 @@ export function sendError(res: ServerResponse, err: SimError, headers: Record<st
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
+  sendBody(res, status, typeof body === 'string' ? body : JSON.stringify(body), { ...headers, 'content-type': 'application/json' });
+}
+
+/** A whole body, in the coding negotiated for this response (./encoding.ts) if any. */
+export function sendBody(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  const coding = responseEncoding(res);
+  const body = coding ? encodeBody(coding, Buffer.from(text, 'utf8')) : Buffer.from(text, 'utf8');
+  res.writeHead(status, { ...(coding ? encodedHeaders(headers, coding) : headers), 'content-length': String(body.length) });
+  res.end(body);
 }
 
 /** Headers Azure puts on every data-plane answer, errors included. */

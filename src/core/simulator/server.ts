@@ -16,6 +16,7 @@ import { handleCreateResponse, handleDeleteResponse, handleGetResponse } from '.
 import { GENERATIVE, MODEL_FROM_BODY, matchRoute, type Ctx, type Handler, type Op, type Route } from './router';
 import { QuotaLimiter, type QuotaLimits } from './quota';
 import { pause } from './sse';
+import { SIM_CODINGS, negotiateEncoding, setResponseEncoding } from './encoding';
 import type { FailSpec, Faults, ReceivedRequest, SimBackendOptions, SimStats } from './types';
 
 const HANDLERS: Record<Op, Handler> = {
@@ -162,6 +163,10 @@ export class SimulatedBackend {
     }
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) return handleControl(this, req, res, url.pathname);
 
+    const offered = this.opts.compress === true ? SIM_CODINGS : this.opts.compress || [];
+    const coding = negotiateEncoding(req.headers['accept-encoding'], offered);
+    if (coding) setResponseEncoding(res, coding);
+
     // Taken at arrival, not after the body, so concurrent requests fail in the order they came.
     const failure = this.queue.take();
     const record: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '', at: Date.now() };
@@ -191,6 +196,9 @@ export class SimulatedBackend {
       // Azure answers 404 when api-version is missing (MicrosoftDocs/azure-docs#114602) and 400 for one it does not know.
       if (!route.v1 && !apiVersion) throw resourceNotFound();
       if (!route.v1 && !DATED_API_VERSION.test(apiVersion ?? '')) throw badRequest('API version not supported');
+      // The v1 API takes no dated version: Azure answers 400 "api-version query parameter is not
+      // allowed when using /v1 path" (quoted in pydantic/pydantic-ai#5066).
+      if (route.v1 && DATED_API_VERSION.test(apiVersion ?? '')) throw badRequest('api-version query parameter is not allowed when using /v1 path');
       if (!this.authorized(req.headers)) throw unauthorized();
       const ctx = this.context(req, res, route, body.raw, headers, faults);
       // Azure reports the deployment's limits on every answer, throttled or not.

@@ -76,6 +76,12 @@ export interface SimBackendOptions {
   timeScale?: number;
   /** Completion allowance charged when a request names no max_tokens (default 4096). */
   defaultMaxTokens?: number;
+  /**
+   * Compress answers the way a real HTTP server does when the request's
+   * Accept-Encoding allows it (default false: identity always). `true` offers
+   * gzip, br and deflate in that order of preference; a list offers those.
+   */
+  compress?: boolean | readonly ('gzip' | 'deflate' | 'br')[];
   /** Source of randomness for fault shares (default Math.random); inject for reproducible runs. */
   random?: () => number;
 }

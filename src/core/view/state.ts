@@ -4,7 +4,6 @@
  */
 import type { BackendSnapshot } from '../balancer/health';
 import type { ConfigIssue } from '../config/types';
-import { sdkEnvironment } from '../tools/env';
 
 export type RunStatus = 'stopped' | 'starting' | 'running' | 'elsewhere' | 'failed';
 
@@ -71,17 +70,4 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
     lines.push(`${state.configErrors.length} problem${state.configErrors.length === 1 ? '' : 's'} in settings${state.status === 'running' ? ': the last good pool keeps serving' : ''}`);
   }
   return { text, tooltipMarkdown: `${lines.join('  \n')}\n\nClick for actions`, backgroundColorId };
-}
-
-/**
- * What new integrated terminals get while the pool runs, so the Azure and
- * OpenAI SDKs reach the pool without code changes. The key is the pool's own
- * client key, never an Azure key.
- */
-export function terminalEnvironment(url: string, clientKey: string): Record<string, string> {
-  // One list of SDK variables (core/tools/env.ts, also behind "Connect a Tool…"'s .env).
-  // Terminals leave OPENAI_API_VERSION out for now: whether they get it is the
-  // SDK-routing work's call, and it changes what every terminal sees.
-  const { OPENAI_API_VERSION: _version, ...vars } = sdkEnvironment(url, clientKey);
-  return vars;
 }

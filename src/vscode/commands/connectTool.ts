@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import { listPoolAliases, modelSourcesOf, poolChatModels } from '../../core/lm';
 import {
   appendGitignore, clineSteps, CODEX_PROVIDER_ID, continueModels, CONTINUE_SECRET, curlCommand, mergeCodexConfig, mergeContinueConfig,
-  mergeDotenv, sdkEnvironment,
+  mergeDotenv, clientEnvironment,
 } from '../../core/tools';
 import type { Shell } from '../shell';
 import { KEY_PLACEHOLDER, previewAndWrite, readText, type FileChange } from '../tools/preview';
@@ -95,7 +95,7 @@ async function writeDotenv(pool: Pool, opts: Options, confirm: boolean): Promise
   if (!folder) return;
   const envUri = vscode.Uri.joinPath(folder, '.env');
   const before = await readText(envUri);
-  const vars = sdkEnvironment(pool.url, pool.clientKey);
+  const vars = clientEnvironment(pool.url, pool.clientKey);
   const changes: FileChange[] = [{
     uri: envUri, before,
     after: mergeDotenv(before, vars),

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { appendGitignore, mergeDotenv, sdkEnvironment, SDK_VARIABLES } from '../../../src/core/tools';
+import { appendGitignore, mergeDotenv, clientEnvironment, SDK_VARIABLES, POOL_API_VERSION } from '../../../src/core/tools';
 
 const KEY = 'aoai-pool-0123456789abcdef';
-const vars = sdkEnvironment('http://127.0.0.1:8787', KEY);
+const vars = clientEnvironment('http://127.0.0.1:8787', KEY);
 
 describe('.env for the OpenAI and Azure OpenAI SDKs', () => {
   it('names the five variables, with the pool client key and never anything else as key', () => {
@@ -17,7 +17,7 @@ describe('.env for the OpenAI and Azure OpenAI SDKs', () => {
       OPENAI_API_KEY: KEY,
       AZURE_OPENAI_ENDPOINT: 'http://127.0.0.1:8787',
       AZURE_OPENAI_API_KEY: KEY,
-      OPENAI_API_VERSION: '2024-10-21',
+      OPENAI_API_VERSION: POOL_API_VERSION,
     });
   });
 

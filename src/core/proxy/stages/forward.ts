@@ -11,7 +11,6 @@ import { sendPoolError } from '../poolErrors';
 import { upstreamRequestHeaders } from '../headers';
 import { Exchange, type ResponseHead } from '../exchange';
 import { upstreamPath } from '../routes';
-import { createdId } from '../sticky';
 import { describeUpstreamError } from '../upstream';
 import type { PoolCandidate } from '../pool';
 import type { ProxyContext, Stage } from '../context';
@@ -50,7 +49,7 @@ export const forward: Stage = async (ctx) => {
       held = undefined;
     }
     record.attempts++;
-    const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await pool.auth.headerFor(c.backend);
+    const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await ctx.gone.race(pool.auth.headerFor(c.backend));
     if (!auth.ok) {
       c.health.setCredential(auth.state, auth.reason);
       pool.changed(c.health);
@@ -237,11 +236,8 @@ function chooseTargets(ctx: ProxyContext): { usable: PoolCandidate[]; probe404: 
 }
 
 /** Remembers which backend created the object a successful response announces. */
-function learnCreatedId(ctx: ProxyContext, backend: string, status: number): ((first: Buffer) => void) | undefined {
+function learnCreatedId(ctx: ProxyContext, backend: string, status: number): ((id: string) => void) | undefined {
   const kind = ctx.route?.kind;
   if (status >= 300 || ctx.req.method !== 'POST' || (kind !== 'v1' && kind !== 'openai')) return undefined;
-  return (first) => {
-    const id = createdId(first);
-    if (id) ctx.settings.sticky.set(id, backend);
-  };
+  return (id) => ctx.settings.sticky.set(id, backend);
 }

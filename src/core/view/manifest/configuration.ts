@@ -71,8 +71,8 @@ export function configurationContribution(): Json[] {
         type: 'boolean',
         default: true,
         markdownDescription:
-          'While the proxy runs, new integrated terminals get `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`, `OPENAI_BASE_URL` and `OPENAI_API_KEY` ' +
-          'pointing at the pool, so the Azure OpenAI and OpenAI SDKs use it unchanged. The key is the pool\'s client key, not an Azure key.',
+          'While the proxy runs, new integrated terminals get `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `OPENAI_API_VERSION` ' +
+          'pointing at the pool, so `OpenAI()` and `AzureOpenAI()` (Python and Node) work with no arguments. The key is the pool\'s client key, not an Azure key.',
       },
       logRequests: poolSetting('logRequests', { markdownDescription: 'Log one line per request in the **AOAI Pool** output channel.' }),
     }),
