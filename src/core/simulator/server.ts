@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
-  RateWindow, SimError, badRequest, deploymentNotFound, requestIdHeaders, resourceNotFound, sendError, statusError, throttled, unauthorized,
+  RateWindow, SimError, badRequest, deploymentNotFound, permissionDenied, requestIdHeaders, resourceNotFound, sendError, statusError, throttled, unauthorized,
 } from './azure';
 import { parseJsonObject, readBody } from './body';
 import { handleChat, handleCompletions } from './chat';
@@ -183,6 +183,7 @@ export class SimulatedBackend {
       if (!route.v1 && !apiVersion) throw resourceNotFound();
       if (!route.v1 && !DATED_API_VERSION.test(apiVersion ?? '')) throw badRequest('API version not supported');
       if (!this.authorized(req.headers)) throw unauthorized();
+      if (this.opts.bearerWithoutRole && !req.headers['api-key']) throw permissionDenied(route.op, req.method ?? 'POST', url.pathname);
       headers = { ...headers, ...this.window.headers(Date.now()) };
 
       const ctx = this.context(req, res, route, body.raw, headers, faults);
