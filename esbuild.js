@@ -43,7 +43,11 @@ const builds = [
   // The CLI runs next to its node_modules: @azure/identity (half the bundle)
   // stays outside and loads only when an Entra backend needs a token, which
   // keeps the proxy's resident memory down (issue 6).
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['@azure/identity'] },
+  // The Resource Manager SDKs and node-forge (discover, simulate --arm) stay outside for the same reason.
+  {
+    ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    external: ['@azure/identity', '@azure/arm-cognitiveservices', '@azure/arm-resources-subscriptions', 'node-forge'],
+  },
 ];
 if (fs.existsSync('test/integration/index.ts')) {
   builds.push({

@@ -6,3 +6,4 @@ export * from './types';
 export { PROVISIONED_SKUS, isProvisioned, toDeployment, accountEndpoint, armErrorText } from './deployments';
 export * from './proposal';
 export { discoveryTable, proposalTable, formatTable, capacityText } from './table';
+export * from './clouds';

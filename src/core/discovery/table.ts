@@ -19,11 +19,12 @@ export function capacityText(d: Pick<DiscoveredDeployment, 'tpm' | 'capacity' | 
 export function discoveryTable(d: Discovery): string {
   const rows: string[][] = [['SUBSCRIPTION', 'ACCOUNT', 'KIND', 'REGION', 'DEPLOYMENT', 'MODEL', 'VERSION', 'SKU', 'CAPACITY']];
   for (const a of d.accounts) {
-    if (a.error) rows.push([a.subscriptionName, a.name, a.kind, a.region, `(cannot list: ${a.error})`, '', '', '', '']);
+    if (a.error) rows.push([a.subscriptionName, a.name, a.kind, a.region, '(cannot list deployments: see below)', '', '', '', '']);
     else if (a.deployments.length === 0) rows.push([a.subscriptionName, a.name, a.kind, a.region, '(no deployments)', '', '', '', '']);
     for (const x of a.deployments) rows.push([a.subscriptionName, a.name, a.kind, a.region, x.name, x.model ?? '?', x.modelVersion ?? '', x.sku ?? '', capacityText(x)]);
   }
   const lines = [formatTable(rows)];
+  for (const a of d.accounts) if (a.error) lines.push(`cannot list the deployments of ${a.name}: ${a.error}`);
   for (const p of d.problems) lines.push(`cannot read subscription ${p.name ? `${p.name} (${p.id})` : p.id}: ${p.message}`);
   return lines.join('\n');
 }
