@@ -37,9 +37,23 @@ const common = {
   plugins: [problemMatcher],
 };
 
+/**
+ * The Resource Manager SDKs (issue 11, "Add Backends from Azure…") are a
+ * bundle of their own: the extension loads dist/discovery-arm.js on first
+ * use, so activation neither reads nor parses them.
+ */
+const discoveryArmOutside = {
+  name: 'discovery-arm-outside',
+  setup(build) {
+    build.onResolve({ filter: /\/core\/discovery\/arm$/ }, () => ({ path: './discovery-arm.js', external: true }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // require(), not import(): the extension host's CommonJS loader is the one every VS Code version supports.
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [...common.plugins, discoveryArmOutside], supported: { 'dynamic-import': false } },
+  { ...common, entryPoints: ['src/core/discovery/arm.ts'], outfile: 'dist/discovery-arm.js' },
   // The CLI runs next to its node_modules: @azure/identity (half the bundle)
   // stays outside and loads only when an Entra backend needs a token, which
   // keeps the proxy's resident memory down (issue 6).

@@ -14,6 +14,8 @@ import type { PoolController } from './controller';
 import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
+import { setTestPrompter, type Prompter } from './discover/prompts';
+import type { RoleHintRecord, RoleHints } from './roleHint';
 
 export interface AoaiPoolApi {
   readonly apiVersion: 1;
@@ -34,13 +36,17 @@ export interface AoaiPoolApi {
   clientKey?(): Promise<string>;
   /** The variables new terminals get (holds the client key). */
   terminalEnvironment?(): Record<string, string>;
+  /** "Add Backends from Azure…": answer its questions from a script (undefined: the real quick picks again). */
+  setDiscoveryPrompter?(p: Prompter | undefined): void;
+  /** The role-assignment hints shown after an Entra 403, in order. */
+  roleHints?(): readonly RoleHintRecord[];
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
-  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth },
+  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; roleHints: RoleHints },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth } = parts;
+  const { controller, tree, statusBar, terminals, auth, roleHints } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -61,5 +67,7 @@ export function createApi(
     simulators: () => controller.simulators,
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
+    setDiscoveryPrompter: setTestPrompter,
+    roleHints: () => roleHints.history,
   };
 }
