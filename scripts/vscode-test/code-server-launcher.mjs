@@ -5,7 +5,7 @@
 // headless chromium as the workbench, and exits with the code the workbench
 // reports through window.codeAutomationExit.
 //
-//   --extensionDevelopmentPath=<dir>  (repeatable)
+//   --extensionDevelopmentPath=<dir>  (repeatable: the extension, then fixture extensions)
 //   --extensionTestsPath=<file>       module exporting run(): Promise<void>
 //   <folder>                          optional workspace folder to open
 // Other flags (--no-sandbox, --user-data-dir=..., ...) are ignored: each run
@@ -122,10 +122,25 @@ function saveLogs(flavorName, logs) {
   say(`workbench logs: ${path.relative(process.cwd(), dir)}`);
 }
 
+/**
+ * code-server loads only the last --extensionDevelopmentPath. Several of them
+ * (the extension and fixture extensions beside it) become one parent folder
+ * of links, which it scans as a folder of extensions.
+ */
+function oneDevelopmentPath(paths, runDir) {
+  if (paths.length <= 1) return paths;
+  const parent = path.join(runDir, 'extensions-under-development');
+  fs.mkdirSync(parent, { recursive: true });
+  paths.forEach((p, i) => fs.symlinkSync(p, path.join(parent, `${i}-${path.basename(p)}`), 'dir'));
+  say(`extensions under development: ${paths.map((p) => path.relative(repoRoot, p) || '.').join(', ')}`);
+  return [parent];
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const flavor = resolveFlavor();
   const state = { runDir: makeRunDir(flavor.name), server: undefined, browser: undefined, stopping: false };
+  opts.extensionDevelopmentPath = oneDevelopmentPath(opts.extensionDevelopmentPath, state.runDir);
   let cleaning;
   const cleanup = () =>
     (cleaning ??= (async () => {

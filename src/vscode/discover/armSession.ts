@@ -18,9 +18,10 @@ export function currentCloud(): CloudChoice {
 export class ArmSession {
   constructor(readonly cloud: CloudChoice) {}
 
-  /** Signs in (prompting if needed) to the account's home tenant; returns who signed in. */
+  /** The session of the account's home tenant: the one already allowed if any, else VS Code's sign-in prompt. */
   async signIn(): Promise<vscode.AuthenticationSession> {
-    return vscode.authentication.getSession(this.cloud.authProvider, this.scopes(), { createIfNone: true });
+    const existing = await vscode.authentication.getSession(this.cloud.authProvider, this.scopes(), { silent: true });
+    return existing ?? vscode.authentication.getSession(this.cloud.authProvider, this.scopes(), { createIfNone: true });
   }
 
   /** A sign-in for one more directory (MFA or consent there). */

@@ -9,7 +9,7 @@ import type { TokenCredentialLike } from '../../auth/token';
 import { startSimulatedBackends } from '../index';
 import type { SimulatedBackend } from '../server';
 import { ArmStandIn } from './server';
-import { createTestTls } from './tls';
+import { createTestTls, type TestTls } from './tls';
 import { defaultArmWorld, type ArmWorld } from './world';
 
 export { ArmStandIn, type ArmRequestRecord } from './server';
@@ -28,10 +28,10 @@ export interface ArmSimulator {
   close(): Promise<void>;
 }
 
-export async function startArmSimulator(opts: { world?: ArmWorld } = {}): Promise<ArmSimulator> {
+export async function startArmSimulator(opts: { world?: ArmWorld; tls?: TestTls } = {}): Promise<ArmSimulator> {
   const world = opts.world ?? defaultArmWorld();
   const accounts = world.subscriptions.flatMap((s) => s.accounts).filter((a) => a.kind === 'OpenAI' || a.kind === 'AIServices');
-  const tls = createTestTls();
+  const tls = opts.tls ?? createTestTls();
   const keys = new Map(accounts.map((a) => [a.name, { key1: randomBytes(16).toString('hex'), key2: randomBytes(16).toString('hex') }]));
   const backends = await startSimulatedBackends(accounts.map((a) => ({
     name: a.name,

@@ -84,7 +84,8 @@ export const VIEWS_WELCOME = [
     contents: [
       'No backends yet. Pick your Azure OpenAI deployments and get a weighted pool behind one local endpoint: no endpoint, deployment name or key to type.',
       '[Add Backends from Azure…](command:aoaiPool.addBackendsFromAzure)',
-      'Or enter one resource by hand: [Add Backend](command:aoaiPool.addBackend).',
+      'Or enter one resource by hand:',
+      '[Add Backend](command:aoaiPool.addBackend)',
       'See the whole product without Azure: three simulated backends, in memory.',
       '[Try with simulated backends](command:aoaiPool.trySimulated)',
       'Backends with Entra ID auth use your Microsoft account.',
