@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, resolveFlavor } from './config.mjs';
-import { launchChromium, makeRunDir, newWorkbenchPage, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { launchChromium, linkDevelopmentPaths, makeRunDir, newWorkbenchPage, startCodeServer, workbenchUrl } from './code-server.mjs';
 
 const verbose = process.env.VSCODE_TEST_VERBOSE === '1';
 const timeoutSec = Number(process.env.VSCODE_TEST_TIMEOUT || 300);
@@ -122,25 +122,11 @@ function saveLogs(flavorName, logs) {
   say(`workbench logs: ${path.relative(process.cwd(), dir)}`);
 }
 
-/**
- * code-server loads only the last --extensionDevelopmentPath. Several of them
- * (the extension and fixture extensions beside it) become one parent folder
- * of links, which it scans as a folder of extensions.
- */
-function oneDevelopmentPath(paths, runDir) {
-  if (paths.length <= 1) return paths;
-  const parent = path.join(runDir, 'extensions-under-development');
-  fs.mkdirSync(parent, { recursive: true });
-  paths.forEach((p, i) => fs.symlinkSync(p, path.join(parent, `${i}-${path.basename(p)}`), 'dir'));
-  say(`extensions under development: ${paths.map((p) => path.relative(repoRoot, p) || '.').join(', ')}`);
-  return [parent];
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const flavor = resolveFlavor();
   const state = { runDir: makeRunDir(flavor.name), server: undefined, browser: undefined, stopping: false };
-  opts.extensionDevelopmentPath = oneDevelopmentPath(opts.extensionDevelopmentPath, state.runDir);
+  opts.extensionDevelopmentPath = linkDevelopmentPaths(opts.extensionDevelopmentPath, state.runDir, say);
   let cleaning;
   const cleanup = () =>
     (cleaning ??= (async () => {

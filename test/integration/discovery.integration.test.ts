@@ -82,6 +82,8 @@ suite('Add Backends from Azure…', () => {
     // One account answers Entra calls 403: the role hint must appear for it.
     world.subscriptions[0]!.accounts.find((a) => a.name === 'contoso-westeurope')!.noDataPlaneRole = true;
     arm = await startArmSimulator({ world, tls });
+    // VS Code 1.100's network patching replaces Node's CA list (and so NODE_EXTRA_CA_CERTS)
+    // with the OS certificates unless this is off; 1.139 adds them to it.
     await vscode.workspace.getConfiguration('http').update('systemCertificates', false, vscode.ConfigurationTarget.Global);
     const fixture = vscode.extensions.getExtension(AUTH_FIXTURE);
     assert.ok(fixture, `${AUTH_FIXTURE} is not loaded: runTests.ts loads test/fixtures/extensions/* beside the extension`);
@@ -89,6 +91,7 @@ suite('Add Backends from Azure…', () => {
   });
 
   suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('http').update('systemCertificates', undefined, vscode.ConfigurationTarget.Global);
     await arm?.close();
   });
 
