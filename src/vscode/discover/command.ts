@@ -50,7 +50,7 @@ export async function addBackendsFromAzure(shell: Shell): Promise<DiscoveryOutco
   }
 
   const existing = backendsAt('global');
-  const selection = await ui.pickMany({ id: 'deployments', title: TITLE, placeholder: 'Deployments to pool, grouped by model (accounts that could not be read are listed last)' }, deploymentItems(found, existing));
+  const selection = await ui.pickMany({ id: 'deployments', title: TITLE, placeholder: 'Check the deployments to pool (grouped by model)' }, deploymentItems(found, existing));
   if (selection.length === 0) throw new vscode.CancellationError();
 
   let proposal = propose(selection, existing.map((b) => b.name));
@@ -79,7 +79,11 @@ export async function addBackendsFromAzure(shell: Shell): Promise<DiscoveryOutco
     apiKeyBackends: backends.filter((b) => b.auth === 'apiKey').map((b) => b.name),
     entraBackends: backends.filter((b) => b.auth === 'entra').map((b) => b.name),
   };
-  if (outcome.entraBackends.length && shell.auth.state !== 'signedIn' && shell.auth.state !== 'external') await shell.auth.check();
+  if (outcome.entraBackends.length && shell.auth.state !== 'signedIn' && shell.auth.state !== 'external') {
+    // The data plane's token comes from EntraAuth's sign-in: make sure the new pool can use it now.
+    await shell.auth.check();
+    if (shell.auth.state === 'signedOut') await shell.auth.signIn().catch((e: unknown) => shell.log.warn(`Entra sign-in for the pool: ${(e as Error).message}`));
+  }
   report(shell, proposal, outcome, keyErrors);
   return outcome;
 }
