@@ -4,7 +4,6 @@
  * the Resource Manager stand-in (test CA through NODE_EXTRA_CA_CERTS); the
  * config it writes passes `check` and serves through `serve`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOME_TENANT, startArmSimulator, type ArmSimulator } from '../../src/core/simulator/arm';
 import { fakeAzEnvironment } from '../helpers/fakeAz';
 import { CHAT, chatPath, send, sleep } from '../helpers/net';
+import { runCli, stopCliChildren } from '../helpers/cli';
 
-const CLI = join(__dirname, '../../dist/cli.js');
-const children: ChildProcess[] = [];
 let sim: ArmSimulator;
 let env: Record<string, string>;
 
@@ -25,20 +23,9 @@ beforeAll(async () => {
   env = { ...fakeAzEnvironment(HOME_TENANT), NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
 });
 afterAll(() => sim?.close());
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterEach(stopCliChildren);
 
-function run(args: string[], extra: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return { child, exited, out: () => out, err: () => err };
-}
+const run = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...env, ...extra });
 
 const outFile = () => join(mkdtempSync(join(tmpdir(), 'aoai-pool-out-')), 'aoai-pool.json');
 
