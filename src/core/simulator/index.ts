@@ -7,6 +7,9 @@
  * - `POST /openai/responses?api-version=…`, `GET|DELETE /openai/responses/{id}?api-version=…`, `GET /openai/models?api-version=…`
  * - `/openai/v1/…` for all of the above, deployment = the body's `model`, no api-version
  * - `/_sim/stats`, `/_sim/faults` (GET/POST), `POST /_sim/fail-next`, `GET /_sim/image.png`: control, no auth
+ *
+ * `./arm` adds a Resource Manager stand-in (tenants, subscriptions, accounts,
+ * deployments, listKeys) over TLS whose accounts are backends of this kind.
  */
 import { SimulatedBackend } from './server';
 import type { SimBackendOptions } from './types';
