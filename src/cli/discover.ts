@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_FILE, formatIssue, validateConfig, type AuthKind, type RawPoolConfig } from '../core/config';
+import { DEFAULT_CONFIG_FILE, defaultApiKeyEnv, formatIssue, validateConfig, type AuthKind, type RawPoolConfig } from '../core/config';
 import {
   apiKeyEnvNames, discoveryTable, normalizeArmEndpoint, propose, proposalTable, PUBLIC_ARM_ENDPOINT, toRawBackends,
   type ArmTarget, type Selection,
@@ -113,7 +113,8 @@ export async function runDiscover(argv: string[], credentialFor = defaultCredent
     return 1;
   }
   const proposal = propose(selection);
-  const backends = toRawBackends(proposal, { auth: () => auth });
+  // Key auth names its environment variable in the file, so the config says where the key comes from.
+  const backends = toRawBackends(proposal, { auth: () => auth }).map((b) => (b.auth === 'apiKey' ? { ...b, apiKeyEnv: defaultApiKeyEnv(b.name) } : b));
   console.log(`\nProposed pool:\n${proposalTable(proposal)}`);
 
   const config: RawPoolConfig = { backends };

@@ -73,8 +73,8 @@ describe('aoai-pool discover', () => {
     const p = run(['discover', '--out', file, '--arm-endpoint', sim.url, '--auth', 'apiKey', '--subscription', '44444444-4444-4444-8444-444444444444']);
     expect(await p.exited, p.err()).toBe(0);
     const text = readFileSync(file, 'utf8');
-    const config = JSON.parse(text) as { backends: { name: string; auth: string }[] };
-    expect(config.backends).toEqual([expect.objectContaining({ name: 'fabrikam-japaneast', auth: 'apiKey' })]);
+    const config = JSON.parse(text) as { backends: { name: string; auth: string; apiKeyEnv?: string }[] };
+    expect(config.backends).toEqual([expect.objectContaining({ name: 'fabrikam-japaneast', auth: 'apiKey', apiKeyEnv: 'AOAI_POOL_KEY_FABRIKAM_JAPANEAST' })]);
     expect(p.out()).toMatch(/export AOAI_POOL_KEY_FABRIKAM_JAPANEAST=\$\(az cognitiveservices account keys list -g rg-research -n fabrikam-japaneast/);
     const key = sim.arm.keys.get('fabrikam-japaneast')!.key1;
     expect(key).toMatch(/^[0-9a-f]{32}$/);
