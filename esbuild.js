@@ -54,13 +54,32 @@ const common = {
   plugins: [problemMatcher],
 };
 
+/**
+ * The Resource Manager SDKs (issue 11, "Add Backends from Azure…") are a
+ * bundle of their own: the extension loads dist/discovery-arm.js on first
+ * use, so activation neither reads nor parses them.
+ */
+const discoveryArmOutside = {
+  name: 'discovery-arm-outside',
+  setup(build) {
+    build.onResolve({ filter: /\/core\/discovery\/arm$/ }, () => ({ path: './discovery-arm.js', external: true }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [problemMatcher, lazyEncodings] },
+  // require(), not import(): the extension host's CommonJS loader is the one every VS Code version supports.
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [...common.plugins, lazyEncodings, discoveryArmOutside], supported: { 'dynamic-import': false } },
+  { ...common, entryPoints: ['src/core/discovery/arm.ts'], outfile: 'dist/discovery-arm.js' },
   // The CLI runs next to its node_modules: @azure/identity (half the bundle)
   // stays outside and loads only when an Entra backend needs a token, which
   // keeps the proxy's resident memory down (issue 6).
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['@azure/identity'], plugins: [problemMatcher, lazyEncodings] },
+  // The Resource Manager SDKs and node-forge (discover, simulate --arm) stay outside for the same reason.
+  {
+    ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    external: ['@azure/identity', '@azure/arm-cognitiveservices', '@azure/arm-resources-subscriptions', 'node-forge'],
+    plugins: [...common.plugins, lazyEncodings],
+  },
   {
     ...common,
     entryPoints: ENCODINGS.map((name) => ({ in: `gpt-tokenizer/encoding/${name}`, out: name })),

@@ -18,6 +18,7 @@ import { readSettings } from './vscode/settings';
 import { PoolStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 import { PoolTreeView } from './vscode/tree/view';
+import { RoleHints } from './vscode/roleHint';
 
 export type { AoaiPoolApi } from './vscode/api';
 
@@ -31,14 +32,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     const secrets = new Secrets(context.secrets, redactor);
     const auth = new EntraAuth(log, readSettings().shell);
     const controller = new PoolController({ secrets, auth, log, redactor, reportConfigErrors: (errors) => reportConfigErrors(errors, log) });
-    const shell = { controller, secrets, auth, log, redactor };
+    const shell = { controller, secrets, auth, log, redactor, memento: context.globalState };
     const tree = new PoolTreeView(controller, secrets, auth, redactor);
     const statusBar = new PoolStatusBar(controller);
     const terminals = new TerminalEnvironment(context.environmentVariableCollection, controller, secrets);
+    const roleHints = new RoleHints(controller, auth, log);
     const onStartError = (e: unknown) => reportStartError(e, shell);
 
     context.subscriptions.push(
-      log.channel, secrets, auth, controller, tree, statusBar, terminals,
+      log.channel, secrets, auth, controller, tree, statusBar, terminals, roleHints,
       ...registerCommands(shell),
       ...registerLanguageModels(shell),
       registerPreviewProvider(),
@@ -53,7 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     closePool = () => controller.close();
 
     void controller.autoStart(onStartError);
-    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log });
+    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log, roleHints });
   } catch (e) {
     // VS Code only logs a failed activation; say it where the user looks.
     void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);

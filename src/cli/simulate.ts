@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { defaultApiKeyEnv } from '../core/config/defaults';
 import { parseFaults, startSimulatedBackends, type Faults, type SimBackendOptions } from '../core/simulator';
+import { ARM_USAGE, runArmSimulator } from './simulateArm';
 
 /** `aoai-pool simulate`: simulated Azure OpenAI backends for demos and manual tests. */
 
-const USAGE = `Usage: aoai-pool simulate [options]
+const USAGE = () => `Usage: aoai-pool simulate [options]
 
 Starts simulated Azure OpenAI backends on 127.0.0.1 and prints one line per
 backend: "<name> <url> <api-key>". Runs until Ctrl+C (SIGINT) or SIGTERM.
@@ -36,6 +37,7 @@ Fault flags (one value for all backends, or comma-separated / repeated values, o
   --chunk-delay-ms N        delay between SSE chunks (default 5)
   --chunks N                content chunks per reply (default 8)
   -h, --help                show this help
+${ARM_USAGE}
 
 Change faults at runtime: curl -X POST <url>/_sim/faults -d '{"rate429":0.5}'
 `;
@@ -65,6 +67,7 @@ const OPTIONS = {
   tpm: { type: 'string' },
   'enforce-limits': { type: 'boolean', default: false },
   'time-scale': { type: 'string' },
+  arm: { type: 'boolean', default: false },
   faults: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   ...Object.fromEntries(Object.keys(FAULT_FLAGS).map((k) => [k, { type: 'string', multiple: true }])),
@@ -141,9 +144,10 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
     throw new Error(`simulate: ${(e as Error).message} (see --help)`);
   }
   if (values.help) {
-    out(USAGE.trimEnd());
+    out(USAGE().trimEnd());
     return;
   }
+  if (values.arm) return runArmSimulator(out, err, () => untilStopped(io));
   const count = integer('count', values.count as string, 1, 100);
   const portBase = integer('port-base', values['port-base'] as string, 0, 65535 - count + 1);
   const faults = faultsFor(values, count);
@@ -165,7 +169,14 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
   err(`${backends.length} simulated backend(s) running; Ctrl+C to stop. For a pool config, set:`);
   for (const b of backends) err(`  ${defaultApiKeyEnv(b.name)}=${b.apiKey}`);
 
-  await new Promise<void>((resolve) => {
+  await untilStopped(io);
+  await Promise.all(backends.map((b) => b.close()));
+  err('simulated backends stopped');
+}
+
+/** Resolves on Ctrl+C, SIGTERM or the caller's abort signal. */
+function untilStopped(io: SimulateIo): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -177,6 +188,4 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
     io.signal?.addEventListener('abort', stop, { once: true });
     if (io.signal?.aborted) stop();
   });
-  await Promise.all(backends.map((b) => b.close()));
-  err('simulated backends stopped');
 }

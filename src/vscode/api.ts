@@ -15,6 +15,8 @@ import type { ShellLog } from './log';
 import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
+import { setTestPrompter, type Prompter } from './discover/prompts';
+import type { RoleHintRecord, RoleHints } from './roleHint';
 
 export interface AoaiPoolApi {
   readonly apiVersion: 1;
@@ -37,13 +39,17 @@ export interface AoaiPoolApi {
   terminalEnvironment?(): Record<string, string>;
   /** The last lines of the "AOAI Pool" output channel, masked. */
   logLines?(): readonly string[];
+  /** "Add Backends from Azure…": answer its questions from a script (undefined: the real quick picks again). */
+  setDiscoveryPrompter?(p: Prompter | undefined): void;
+  /** The role-assignment hints shown after an Entra 403, in order. */
+  roleHints?(): readonly RoleHintRecord[];
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
-  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog },
+  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog; roleHints: RoleHints },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth, log } = parts;
+  const { controller, tree, statusBar, terminals, auth, log, roleHints } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -65,5 +71,7 @@ export function createApi(
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
     logLines: () => [...log.recent()],
+    setDiscoveryPrompter: setTestPrompter,
+    roleHints: () => roleHints.history,
   };
 }

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../core/view';
 import { addBackend } from './commands/addBackend';
+import { addBackendsFromAzure } from './discover/command';
 import { generateApimPool } from './commands/apim';
 import { connectTool } from './commands/connectTool';
 import { clearApiKey, disableBackend, enableBackend, removeBackend, setApiKey, signIn } from './commands/backends';
@@ -23,6 +24,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.stopProxy': stopProxy,
   'aoaiPool.restartProxy': restartProxy,
   'aoaiPool.addBackend': addBackend,
+  'aoaiPool.addBackendsFromAzure': addBackendsFromAzure,
   'aoaiPool.removeBackend': removeBackend,
   'aoaiPool.enableBackend': enableBackend,
   'aoaiPool.disableBackend': disableBackend,

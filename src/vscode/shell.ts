@@ -1,4 +1,5 @@
 /** The extension-lifetime objects every command handler may use. */
+import type * as vscode from 'vscode';
 import type { Redactor } from '../core';
 import type { EntraAuth } from './auth';
 import type { PoolController } from './controller';
@@ -11,4 +12,6 @@ export interface Shell {
   auth: EntraAuth;
   log: ShellLog;
   redactor: Redactor;
+  /** The extension's globalState (e.g. the subscriptions picked last time). */
+  memento: vscode.Memento;
 }

@@ -1,43 +1,19 @@
 /** The CLI as users run it: `node dist/cli.js`, real processes, real sockets. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAll, okBackend, send, sleep, chatPath, CHAT } from '../helpers/net';
+import { CLI, runCli, stopCliChildren, trackChild } from '../helpers/cli';
 
-const CLI = join(__dirname, '../../dist/cli.js');
-const children: ChildProcess[] = [];
+const run = runCli;
 
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  stopCliChildren();
   await closeAll();
 });
-
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return {
-    child, exited,
-    out: () => out,
-    err: () => err,
-    async waitFor(re: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-      for (let t = 0; t < ms; t += 25) {
-        const m = re.exec(out);
-        if (m) return m;
-        if (child.exitCode !== null) break;
-        await sleep(25);
-      }
-      throw new Error(`no ${re} in stdout:\n${out}\nstderr:\n${err}`);
-    },
-  };
-}
 
 function configFile(obj: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'aoai-pool-cli-'));
@@ -63,7 +39,7 @@ describe('aoai-pool CLI', () => {
   it('serve with no config runs the demo on three simulated backends', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aoai-pool-demo-'));
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
+    trackChild(child);
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     for (let i = 0; i < 200 && !/Stop with/.test(out); i++) await sleep(25);
@@ -99,7 +75,7 @@ describe('aoai-pool CLI', () => {
   it('serve shows a generated key exactly once, and its environment lines make the SDKs work with no arguments', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aoai-pool-env-'));
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--demo'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AOAI_POOL_CLIENT_KEY: '' } });
-    children.push(child);
+    trackChild(child);
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -27,6 +27,10 @@ export const unauthorized = (): SimError => new SimError(401, '401',
   'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
 
 // Azure answers 404 (not 400) when api-version is missing: MicrosoftDocs/azure-docs#114602.
+/** A valid Entra token whose principal lacks the data action (no "Cognitive Services OpenAI User" role). */
+export const permissionDenied = (op: string, method: string, path: string): SimError => new SimError(403, 'PermissionDenied',
+  `The principal lacks the required data action \`Microsoft.CognitiveServices/accounts/OpenAI/deployments/${op === 'chat' ? 'chat/completions' : op}/action\` to perform \`${method} ${path}\` operation. (simulated)`);
+
 export const resourceNotFound = (): SimError => new SimError(404, '404', 'Resource not found');
 
 export const deploymentNotFound = (): SimError => new SimError(404, 'DeploymentNotFound',

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
-  SimError, badRequest, deploymentNotFound, requestIdHeaders, resourceNotFound, sendError, statusError, throttled, tooLarge, unauthorized,
+  SimError, badRequest, deploymentNotFound, permissionDenied, requestIdHeaders, resourceNotFound, sendError, statusError, throttled, tooLarge, unauthorized,
 } from './azure';
 import { parseJsonObject, readBody } from './body';
 import { handleChat, handleCompletions } from './chat';
@@ -200,6 +200,7 @@ export class SimulatedBackend {
       // allowed when using /v1 path" (quoted in pydantic/pydantic-ai#5066).
       if (route.v1 && DATED_API_VERSION.test(apiVersion ?? '')) throw badRequest('api-version query parameter is not allowed when using /v1 path');
       if (!this.authorized(req.headers)) throw unauthorized();
+      if (this.opts.bearerWithoutRole && !req.headers['api-key']) throw permissionDenied(route.op, req.method ?? 'POST', url.pathname);
       const ctx = this.context(req, res, route, body.raw, headers, faults);
       // Azure reports the deployment's limits on every answer, throttled or not.
       if (!QUOTA_FREE.has(route.op)) Object.assign(headers, this.limiter(ctx.deployment).headers(Date.now()));

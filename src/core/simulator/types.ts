@@ -52,6 +52,12 @@ export interface SimBackendOptions {
   apiKey?: string;
   /** Accept `Authorization: Bearer <anything non-empty>` as an Entra stand-in (default true). */
   acceptBearer?: boolean;
+  /**
+   * Bearer tokens are valid but their principal has no data-plane role: 403
+   * PermissionDenied, as Azure answers an Entra caller without "Cognitive
+   * Services OpenAI User" (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/role-based-access-control).
+   */
+  bearerWithoutRole?: boolean;
   /** Default 0: a free port. */
   port?: number;
   /** Undefined: any deployment name exists. Otherwise others get 404 DeploymentNotFound. */

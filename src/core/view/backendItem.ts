@@ -5,7 +5,7 @@
  */
 import type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
-import { formatCount, formatCountdown, formatLatency, truncate } from './format';
+import { escapeMarkdown, formatCount, formatCountdown, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
 
 export interface TreeItemModel {
@@ -30,6 +30,13 @@ export interface BackendItemOptions {
   hasKey?: boolean;
   /** Masks secrets in free text such as upstream error messages. */
   mask?: (text: string) => string;
+  /** alias -> why its members are not interchangeable (issue 11): a warning on the alias rows and in tooltips. */
+  aliasWarnings?: ReadonlyMap<string, string>;
+}
+
+/** Alias warnings of a pool: `interchangeabilityWarnings` keyed by alias. */
+export function aliasWarningMap(warnings: readonly { alias: string; message: string }[]): Map<string, string> {
+  return new Map(warnings.map((w) => [w.alias, w.message]));
 }
 
 export type ItemLook = 'stopped' | BackendStatus;
@@ -87,12 +94,14 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     default:
       parts.push(word);
   }
+  const warned = s.deployments.filter((d) => opts.aliasWarnings?.has(d.alias));
+  const warningLines = warned.map((d) => `$(warning) ${escapeMarkdown(opts.aliasWarnings!.get(d.alias)!)}`);
   return {
     label: s.name,
     description: parts.join(' · '),
     iconId,
     colorId,
-    tooltipMarkdown: backendTooltip(s, word, { now: opts.now, simulated: opts.simulated ?? false, mask }),
+    tooltipMarkdown: [backendTooltip(s, word, { now: opts.now, simulated: opts.simulated ?? false, mask }), ...warningLines].join('  \n'),
     contextValue: backendFlags(s, opts),
   };
 }
@@ -105,13 +114,18 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
   if (d.requests > 0) parts.push(`${d.requests} req`);
+  const warning = opts.aliasWarnings?.get(d.alias);
+  // A health problem keeps its icon; otherwise the row shows the alias warning.
+  const quiet = !running || d.status === 'healthy';
+  if (warning) parts.push('⚠ members differ');
+  const tooltip = deploymentTooltip(d, backend.name, running ? look.word : STATUS_LOOK.stopped.word);
   return {
     label: d.alias,
     description: parts.join(' · '),
-    iconId: look.iconId,
-    colorId: look.colorId,
-    tooltipMarkdown: deploymentTooltip(d, backend.name, running ? look.word : STATUS_LOOK.stopped.word),
-    contextValue: `;deployment;${running ? d.status : 'stopped'};`,
+    iconId: warning && quiet ? 'warning' : look.iconId,
+    colorId: warning && quiet ? 'list.warningForeground' : look.colorId,
+    tooltipMarkdown: warning ? `${tooltip}  \n$(warning) ${escapeMarkdown(warning)}` : tooltip,
+    contextValue: `;deployment;${running ? d.status : 'stopped'};${warning ? 'notInterchangeable;' : ''}`,
   };
 }
 

@@ -8,3 +8,4 @@ export * from './inputs';
 export * from './jwt';
 export * from './apim';
 export * from './manifest';
+export * from './discovery';

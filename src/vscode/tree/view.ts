@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { BackendSnapshot, Redactor } from '../../core';
-import { VIEW_ID, hasCountdown, type BackendItemOptions } from '../../core/view';
+import { configAliasMembers, interchangeabilityWarnings } from '../../core/config';
+import { VIEW_ID, aliasWarningMap, hasCountdown, type BackendItemOptions } from '../../core/view';
 import type { EntraAuth } from '../auth';
 import type { PoolController } from '../controller';
 import type { Secrets } from '../secrets';
@@ -197,7 +198,13 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
 
   private options(name: string, now: number): BackendItemOptions {
     const s = this.controller.current;
-    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(name), mask: (t) => this.redactor.mask(t) };
+    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(name), mask: (t) => this.redactor.mask(t), aliasWarnings: this.aliasWarnings() };
+  }
+
+  /** Aliases whose members are not interchangeable, from the config the pool runs (or would run). */
+  private aliasWarnings(): ReadonlyMap<string, string> {
+    const config = this.controller.proxyServer?.config ?? this.controller.settingsConfig;
+    return aliasWarningMap(config ? interchangeabilityWarnings(configAliasMembers(config.backends)) : []);
   }
 }
 

@@ -19,6 +19,7 @@ export const COMMANDS = [
   { id: 'aoaiPool.stopProxy', title: 'Stop Proxy', icon: '$(debug-stop)' },
   { id: 'aoaiPool.restartProxy', title: 'Restart Proxy', icon: '$(debug-restart)' },
   { id: 'aoaiPool.addBackend', title: 'Add Backend', icon: '$(add)' },
+  { id: 'aoaiPool.addBackendsFromAzure', title: 'Add Backends from Azure…', icon: '$(azure)' },
   { id: 'aoaiPool.removeBackend', title: 'Remove Backend', icon: '$(trash)' },
   { id: 'aoaiPool.enableBackend', title: 'Enable Backend' },
   { id: 'aoaiPool.disableBackend', title: 'Disable Backend' },
@@ -61,8 +62,9 @@ export const MENUS: Record<string, MenuItem[]> = {
   'view/title': [
     { command: 'aoaiPool.startProxy', when: `${inView} && !${running}`, group: 'navigation@1' },
     { command: 'aoaiPool.stopProxy', when: `${inView} && ${running}`, group: 'navigation@1' },
-    { command: 'aoaiPool.addBackend', when: inView, group: 'navigation@2' },
-    { command: 'aoaiPool.probeBackends', when: `${inView} && ${running}`, group: 'navigation@3' },
+    { command: 'aoaiPool.addBackendsFromAzure', when: inView, group: 'navigation@2' },
+    { command: 'aoaiPool.addBackend', when: inView, group: 'navigation@3' },
+    { command: 'aoaiPool.probeBackends', when: `${inView} && ${running}`, group: 'navigation@4' },
     { command: 'aoaiPool.restartProxy', when: `${inView} && ${running}`, group: '1_proxy@1' },
     { command: 'aoaiPool.copyProxyUrl', when: `${inView} && ${running}`, group: '1_proxy@2' },
     { command: 'aoaiPool.copyClientKey', when: inView, group: '1_proxy@3' },
@@ -88,7 +90,9 @@ export const VIEWS_WELCOME = [
   {
     view: VIEW_ID,
     contents: [
-      'No backends yet. Add an Azure OpenAI resource to pool it behind one local endpoint.',
+      'No backends yet. Pick your Azure OpenAI deployments and get a weighted pool behind one local endpoint: no endpoint, deployment name or key to type.',
+      '[Add Backends from Azure…](command:aoaiPool.addBackendsFromAzure)',
+      'Or enter one resource by hand:',
       '[Add Backend](command:aoaiPool.addBackend)',
       'See the whole product without Azure: three simulated backends, in memory.',
       '[Try with simulated backends](command:aoaiPool.trySimulated)',
