@@ -5,23 +5,13 @@
  * the model family is recognised in the model, alias or deployment name and
  * FAMILIES supplies the documented limits.
  */
-import type { BackendConfig } from '../config/types';
+import type { BackendConfig, DeploymentInfo } from '../config/types';
 import { FAMILIES, UNKNOWN_FAMILY, type FamilySpec } from './families';
 
-/**
- * Metadata of one deployment, the subset of the config's `DeploymentInfo`
- * (see /work/brief/contracts.md: owned by the discovery work) the provider
- * reads. Optional everywhere: configs without discovery have none.
- */
-export interface DeploymentMeta {
-  model?: string;
-  modelVersion?: string;
-  sku?: string;
-  maxContextTokens?: number;
-  maxOutputTokens?: number;
-}
+/** Metadata of one deployment: the part of the config's `DeploymentInfo` the provider reads. */
+export type DeploymentMeta = Pick<DeploymentInfo, 'model' | 'modelVersion' | 'sku' | 'maxContextTokens' | 'maxOutputTokens'>;
 
-/** The part of a backend the model list needs; `deploymentInfo` is optional until discovery lands. */
+/** The part of a backend the model list needs. */
 export interface ModelSource {
   name: string;
   enabled: boolean;
@@ -52,17 +42,9 @@ export interface PoolChatModel {
 /** Never announce less than this much input, whatever a bad metadata value says. */
 const MIN_INPUT = 1024;
 
-/**
- * A config's backends as model sources. `deploymentInfo` is the discovered
- * metadata the config gains with deployment discovery (contracts.md:
- * `BackendConfig.deploymentInfo: Record<alias, DeploymentInfo>`); read when
- * present, so this works before and after that lands.
- */
+/** A config's backends as model sources, with what discovery recorded about each deployment. */
 export function modelSourcesOf(backends: readonly BackendConfig[]): ModelSource[] {
-  return backends.map((b) => {
-    const info = (b as BackendConfig & { deploymentInfo?: Readonly<Record<string, DeploymentMeta>> }).deploymentInfo;
-    return { name: b.name, enabled: b.enabled, priority: b.priority, deployments: b.deployments, ...(info ? { deploymentInfo: info } : {}) };
-  });
+  return backends.map((b) => ({ name: b.name, enabled: b.enabled, priority: b.priority, deployments: b.deployments, deploymentInfo: b.deploymentInfo }));
 }
 
 /** Chat models for every alias served by an enabled backend, sorted by alias. */

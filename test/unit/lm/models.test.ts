@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { namedChatModels, poolChatModels, type ModelSource } from '../../../src/core/lm';
+import { validateConfig } from '../../../src/core/config';
+import { modelSourcesOf, namedChatModels, poolChatModels, type ModelSource } from '../../../src/core/lm';
 
 const backend = (name: string, deployments: Record<string, string> | undefined, extra: Partial<ModelSource> = {}): ModelSource =>
   ({ name, enabled: true, deployments, ...extra });
@@ -50,5 +51,14 @@ describe('pool aliases -> language models', () => {
 
   it('builds models from bare alias names (another window pool)', () => {
     expect(namedChatModels(['text-embedding-3-small', 'gpt-4o-mini']).map((m) => m.id)).toEqual(['gpt-4o-mini']);
+  });
+});
+
+describe('models from a validated config', () => {
+  it('reads the limits discovery wrote into the config', () => {
+    const r = validateConfig({ backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com', deployments: { chat: { deployment: 'prod', model: 'gpt-4o', maxContextTokens: 64000, maxOutputTokens: 4000 } } }] });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const [m] = poolChatModels(modelSourcesOf(r.config.backends));
+    expect(m).toMatchObject({ id: 'chat', maxOutputTokens: 4000, maxInputTokens: 60000, limitsFrom: 'deployment' });
   });
 });
