@@ -11,6 +11,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import { runningPool, setSetting, usePool, waitFor, configureBackends, backendFor, type TestApi } from './helpers';
+import { POOL_API_VERSION } from '../../src/core/tools/env';
 
 const VENDOR = 'aoai-pool';
 const hasProviderApi = typeof (vscode.lm as { registerLanguageModelChatProvider?: unknown }).registerLanguageModelChatProvider === 'function'
@@ -172,7 +173,7 @@ suite('Connect a Tool', () => {
       const env = parseDotenv(fs.readFileSync(path.join(dir, '.env'), 'utf8'));
       assert.deepEqual(env, {
         DATABASE_URL: 'postgres://x', OPENAI_API_KEY: clientKey, OPENAI_BASE_URL: `${url}/v1`,
-        AZURE_OPENAI_ENDPOINT: url, AZURE_OPENAI_API_KEY: clientKey, OPENAI_API_VERSION: '2024-10-21',
+        AZURE_OPENAI_ENDPOINT: url, AZURE_OPENAI_API_KEY: clientKey, OPENAI_API_VERSION: POOL_API_VERSION,
       });
       assert.ok(!Object.values(env).includes(east!.apiKey), 'an Azure key in .env');
       assert.match(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8'), /^\.env$/m);
