@@ -6,9 +6,10 @@
  * production any extension could read `exports`.
  */
 import * as vscode from 'vscode';
-import type { BackendSnapshot, ProxyServer } from '../core';
+import type { BackendSnapshot, ProxyServer, TokenCredentialLike } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
 import type { PoolState, StatusBarModel } from '../core/view';
+import type { ApprovalResponder, WorkspaceApproval } from './approval';
 import type { EntraAuth, SignInState } from './auth';
 import type { PoolController } from './controller';
 import type { PoolStatusBar } from './statusBar';
@@ -34,13 +35,22 @@ export interface AoaiPoolApi {
   clientKey?(): Promise<string>;
   /** The variables new terminals get (holds the client key). */
   terminalEnvironment?(): Record<string, string>;
+  /**
+   * Answers workspace-approval prompts instead of the modal (undefined: the
+   * modal again). Test mode only: in production nobody but the user approves.
+   */
+  setApprovalResponder?(responder: ApprovalResponder | undefined): void;
+  /** Forgets this workspace's approvals and the prompts shown (test reset). */
+  forgetApprovals?(): Promise<void>;
+  /** Entra tokens from this credential instead of the sign-in (undefined: the sign-in again); the test hosts have none. */
+  useTokenCredential?(credential: TokenCredentialLike | undefined): void;
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
-  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth },
+  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; approval: WorkspaceApproval },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth } = parts;
+  const { controller, tree, statusBar, terminals, auth, approval } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -61,5 +71,8 @@ export function createApi(
     simulators: () => controller.simulators,
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
+    setApprovalResponder: (r) => approval.setResponder(r),
+    forgetApprovals: () => approval.forgetAll(),
+    useTokenCredential: (c) => auth.useTestCredential(c),
   };
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../core/view';
 import { addBackend } from './commands/addBackend';
 import { generateApimPool } from './commands/apim';
-import { clearApiKey, disableBackend, enableBackend, removeBackend, setApiKey, signIn } from './commands/backends';
+import { clearApiKey, disableBackend, enableBackend, removeBackend, reviewWorkspaceBackends, setApiKey, signIn } from './commands/backends';
 import {
   copyClientKey, copyProxyUrl, probeBackends, restartProxy, showActions, showLog, startProxy, stopProxy, trySimulated,
 } from './commands/proxy';
@@ -28,6 +28,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.setApiKey': setApiKey,
   'aoaiPool.clearApiKey': clearApiKey,
   'aoaiPool.signIn': signIn,
+  'aoaiPool.reviewWorkspaceBackends': reviewWorkspaceBackends,
   'aoaiPool.probeBackends': probeBackends,
   'aoaiPool.copyProxyUrl': copyProxyUrl,
   'aoaiPool.copyClientKey': copyClientKey,

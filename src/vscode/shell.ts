@@ -1,5 +1,6 @@
 /** The extension-lifetime objects every command handler may use. */
 import type { Redactor } from '../core';
+import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { PoolController } from './controller';
 import type { ShellLog } from './log';
@@ -11,4 +12,5 @@ export interface Shell {
   auth: EntraAuth;
   log: ShellLog;
   redactor: Redactor;
+  approval: WorkspaceApproval;
 }

@@ -7,4 +7,5 @@ export * from './settings';
 export * from './inputs';
 export * from './jwt';
 export * from './apim';
+export * from './approval';
 export * from './manifest';

@@ -55,7 +55,15 @@ describe('contributed settings', () => {
 
   it('cover every pool option the adapter reads, plus the extension settings', () => {
     const keys = Object.keys(settings).map((k) => k.slice('aoaiPool.'.length)).sort();
-    expect(keys).toEqual([...POOL_SETTING_KEYS, 'autoStart', 'terminalEnvironment', 'entra.credential', 'entra.tenant'].sort());
+    expect(keys).toEqual([...POOL_SETTING_KEYS, 'autoStart', 'terminalEnvironment', 'entra.credential', 'entra.tenant', 'security.credentialHosts'].sort());
+  });
+
+  it('keep the credential allow-list out of workspace settings ("scope": "application")', () => {
+    // "application": User settings only; "machine" would also read Remote settings and
+    // ignore the User value in a remote window (code-server is one).
+    expect(settings['aoaiPool.security.credentialHosts']).toMatchObject({ scope: 'application', type: 'array', default: [] });
+    // No pool option may be application-scoped by accident, nor the allow-list a pool option.
+    expect(POOL_SETTING_KEYS).not.toContain('security.credentialHosts');
   });
 
   it('have defaults that make the same pool as the core defaults', () => {

@@ -25,6 +25,7 @@ export const COMMANDS = [
   { id: 'aoaiPool.setApiKey', title: 'Set API Key', icon: '$(key)' },
   { id: 'aoaiPool.clearApiKey', title: 'Clear API Key' },
   { id: 'aoaiPool.signIn', title: 'Sign in to Azure', icon: '$(sign-in)' },
+  { id: 'aoaiPool.reviewWorkspaceBackends', title: 'Review Workspace Backends', icon: '$(shield)' },
   { id: 'aoaiPool.probeBackends', title: 'Probe Backends Now', icon: '$(refresh)' },
   { id: 'aoaiPool.copyProxyUrl', title: 'Copy Proxy URL', icon: '$(copy)' },
   { id: 'aoaiPool.copyClientKey', title: 'Copy Client Key' },
@@ -67,6 +68,7 @@ export const MENUS: Record<string, MenuItem[]> = {
   'view/item/context': [
     { command: 'aoaiPool.setApiKey', when: item('configured', 'keyMissing'), group: 'inline' },
     { command: 'aoaiPool.signIn', when: item('signedOut'), group: 'inline' },
+    { command: 'aoaiPool.reviewWorkspaceBackends', when: item('awaitingApproval'), group: 'inline' },
     { command: 'aoaiPool.enableBackend', when: item('configured', 'disabled'), group: '1_state@1' },
     { command: 'aoaiPool.disableBackend', when: item('configured', 'enabled'), group: '1_state@1' },
     { command: 'aoaiPool.setApiKey', when: item('configured', 'apiKey'), group: '2_auth@1' },
