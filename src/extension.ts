@@ -59,7 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
 
     void controller.autoStart(onStartError);
     void approval.offer(controller.settingsConfig?.backends ?? []).catch((e: unknown) => log.warn(`approval prompt: ${errorText(e)}`));
-    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, approval });
+    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, approval, secretStorage: context.secrets });
   } catch (e) {
     // VS Code only logs a failed activation; say it where the user looks.
     void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);

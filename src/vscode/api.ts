@@ -44,13 +44,18 @@ export interface AoaiPoolApi {
   forgetApprovals?(): Promise<void>;
   /** Entra tokens from this credential instead of the sign-in (undefined: the sign-in again); the test hosts have none. */
   useTokenCredential?(credential: TokenCredentialLike | undefined): void;
+  /** The extension's SecretStorage as is (to plant keys in the form an older version stored them). */
+  secretStorage?(): vscode.SecretStorage;
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
-  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; approval: WorkspaceApproval },
+  parts: {
+    controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth;
+    approval: WorkspaceApproval; secretStorage: vscode.SecretStorage;
+  },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth, approval } = parts;
+  const { controller, tree, statusBar, terminals, auth, approval, secretStorage } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -74,5 +79,6 @@ export function createApi(
     setApprovalResponder: (r) => approval.setResponder(r),
     forgetApprovals: () => approval.forgetAll(),
     useTokenCredential: (c) => auth.useTestCredential(c),
+    secretStorage: () => secretStorage,
   };
 }
