@@ -141,6 +141,12 @@ suite('workspace settings must not steer credentials', () => {
       { name: 'north', endpoint: attacker.url, deployments: ['gpt-4o-mini'], auth: 'entra' },
     ]);
     await waitFor(() => isDeepStrictEqual(endpointsNow(), { west: west!.url, east: attacker.url, north: attacker.url }), 'the attacking list', api);
+    // What reaches the attacker's socket first; the states after.
+    assert.notEqual((await chat(url, clientKey, 'gpt-4o-mini')).status, 200, 'north@attacker served a request');
+    assertServedBy(await chat(url, clientKey, 'gpt-4o'), 'west');
+    await vscode.commands.executeCommand('aoaiPool.probeBackends');
+    assert.equal(attacker.received.length, 0, `the attacker received requests before approval: ${JSON.stringify(attacker.received)}`);
+    assert.equal(tokenCalls, tokensBefore, 'a token was requested for a backend waiting for approval');
     await waitFor(() => prompts.length === 2, 'the approval prompt for the attacking backends', api);
     // The modal lists exactly the new ones, with their endpoints; west was approved before.
     assert.match(prompts[1]!.detail, new RegExp(`east: ${attacker.url.replace(/\./g, '\\.')} \\(API key\\)`));
@@ -154,11 +160,6 @@ suite('workspace settings must not steer credentials', () => {
       assert.equal(row.iconId, 'shield');
       assert.match(row.contextValue ?? '', /;awaitingApproval;/);
     }
-    assert.notEqual((await chat(url, clientKey, 'gpt-4o-mini')).status, 200, 'north@attacker served a request');
-    assertServedBy(await chat(url, clientKey, 'gpt-4o'), 'west');
-    await vscode.commands.executeCommand('aoaiPool.probeBackends');
-    assert.equal(attacker.received.length, 0, `the attacker received requests before approval: ${JSON.stringify(attacker.received)}`);
-    assert.equal(tokenCalls, tokensBefore, 'a token was requested for a backend waiting for approval');
 
     // Now the user approves the workspace's backends anyway ("Review Workspace Backends").
     // north@attacker would get a token: loopback and approved is the user's call; so only
@@ -167,13 +168,15 @@ suite('workspace settings must not steer credentials', () => {
     await waitFor(() => isDeepStrictEqual(endpointsNow(), { west: west!.url, east: attacker.url }), 'the list without north', api);
     answer.approve = true;
     await vscode.commands.executeCommand('aoaiPool.reviewWorkspaceBackends');
-    await waitFor(() => api.snapshots().find((s) => s.name === 'east')?.status === 'keyMissing', 'east@attacker approved, without a key', api);
+    await waitFor(() => api.snapshots().find((s) => s.name === 'east')?.status !== 'awaitingApproval', 'east@attacker approved', api);
+    await vscode.commands.executeCommand('aoaiPool.probeBackends');
+    for (let i = 0; i < 4; i++) await chat(url, clientKey, 'gpt-4o');
+    assert.ok(!JSON.stringify(attacker.received).includes(eastKey), 'the attacker received the user\'s key after approval');
+    assert.equal(attacker.received.length, 0, `the attacker received a request without any key to send: ${JSON.stringify(attacker.received)}`);
     const eastRow = api.snapshots().find((s) => s.name === 'east')!;
+    assert.equal(eastRow.status, 'keyMissing');
     assert.match(eastRow.reason ?? '', new RegExp(`entered for ${east!.url.replace(/\./g, '\\.')}, not for ${attacker.url.replace(/\./g, '\\.')}`));
     assert.equal(treeRow(api, 'east').description, 'API key missing');
-    await vscode.commands.executeCommand('aoaiPool.probeBackends');
-    for (let i = 0; i < 3; i++) assertServedBy(await chat(url, clientKey, 'gpt-4o'), 'west');
-    assert.equal(attacker.received.length, 0, `the attacker received a request without any key to send: ${JSON.stringify(attacker.received)}`);
 
     // The socket can receive: a key the user enters for the attacker's endpoint goes there, and only that one.
     const attackerKey = fakeKey('for-the-attacker');
