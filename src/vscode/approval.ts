@@ -31,6 +31,8 @@ export class WorkspaceApproval implements vscode.Disposable {
   private user = new Set<string>();
   /** Cached `workspaceState` approvals: `withheld` runs on every request. */
   private approvedSet: Set<string>;
+  /** Fingerprints per backend object (a config's backends live as long as that config). */
+  private readonly fingerprints = new WeakMap<BackendConfig, string>();
   /** Pending sets already offered this session: a dismissed prompt does not come back until the set changes. */
   private readonly offered = new Set<string>();
   private responder: ApprovalResponder | undefined;
@@ -53,7 +55,11 @@ export class WorkspaceApproval implements vscode.Disposable {
 
   /** The credential source's gate: why `b` gets nothing yet, or undefined when it may. */
   withheld(b: BackendConfig): { state: 'awaitingApproval'; reason: string } | undefined {
-    const fp = identityFingerprint(configIdentity(b));
+    let fp = this.fingerprints.get(b);
+    if (fp === undefined) {
+      fp = identityFingerprint(configIdentity(b));
+      this.fingerprints.set(b, fp);
+    }
     return this.user.has(fp) || this.approved().has(fp) ? undefined : { state: 'awaitingApproval', reason: AWAITING_APPROVAL_REASON };
   }
 

@@ -14,7 +14,7 @@ import type { CredentialProblemState } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
 import { COGNITIVE_SERVICES_SCOPE } from '../config/types';
 import type { Redactor } from '../log';
-import { credentialHostVerdict } from './hosts';
+import { credentialHostVerdict, type HostVerdict } from './hosts';
 import { CachedToken, type TokenCredentialLike } from './token';
 
 export interface CredentialSource {
@@ -75,11 +75,24 @@ export type UpstreamAuthResult =
 export function gateProblem(source: CredentialSource, backend: BackendConfig): CredentialProblem | undefined {
   const withheld = source.withheld?.(backend);
   if (withheld) return withheld;
-  const verdict = credentialHostVerdict(backend.endpoint, source.credentialHosts?.() ?? []);
+  const verdict = hostVerdict(backend, source.credentialHosts?.() ?? NO_HOSTS);
   if (verdict.ok) return undefined;
   const how = source.allowHostHint?.(verdict.host)
     ?? `if you trust it, add "${verdict.host}" to aoaiPool.security.credentialHosts in your User settings (VS Code) or pass --allow-credential-host ${verdict.host} (CLI)`;
   return { state: 'hostRefused', reason: `no credential sent to ${verdict.host}: ${verdict.reason}; ${how}` };
+}
+
+const NO_HOSTS: readonly string[] = [];
+/** This runs on every request: the verdict is kept per backend object while the allow-list says the same. */
+const verdicts = new WeakMap<BackendConfig, { hosts: string; verdict: HostVerdict }>();
+
+function hostVerdict(backend: BackendConfig, hosts: readonly string[]): HostVerdict {
+  const key = hosts.join('\n');
+  const cached = verdicts.get(backend);
+  if (cached?.hosts === key) return cached.verdict;
+  const verdict = credentialHostVerdict(backend.endpoint, hosts);
+  verdicts.set(backend, { hosts: key, verdict });
+  return verdict;
 }
 
 /** Builds each backend's own credential header, caching Entra tokens per credential. */

@@ -73,7 +73,8 @@ export type KeyLookup =
 
 /** The key for this backend's endpoint, or what exists instead. */
 export function lookupKey(s: StoredKeys | undefined, endpoint: string): KeyLookup {
-  const key = s?.keys[keyEndpoint(endpoint)];
+  // Config endpoints are origins already (validateConfig): try as is before parsing (this runs per request).
+  const key = s && (own(s.keys, endpoint) ?? own(s.keys, keyEndpoint(endpoint)));
   if (key) return { key };
   return { key: undefined, boundTo: Object.keys(s?.keys ?? {}).sort(), legacy: !!s?.legacy };
 }
@@ -90,7 +91,7 @@ export function bindLegacyKey(s: StoredKeys | undefined, userEndpoint: string | 
   if (!s?.legacy || userEndpoint === undefined) return undefined;
   const endpoint = keyEndpoint(userEndpoint);
   // A key the user entered for that endpoint since wins over the old one.
-  const keys = s.keys[endpoint] ? s.keys : { ...s.keys, [endpoint]: s.legacy };
+  const keys = own(s.keys, endpoint) ? s.keys : { ...s.keys, [endpoint]: s.legacy };
   return { v: 2, keys };
 }
 
@@ -107,4 +108,10 @@ export function missingKeyHint(name: string, endpoint: string, lookup: KeyLookup
     return `the key stored for "${name}" by an older version is not bound to an endpoint, and no backend "${name}" in your User settings says which one it belongs to: ${set} to enter the key of ${here}`;
   }
   return set;
+}
+
+/** A key stored under exactly this endpoint (never something inherited, such as `constructor`). */
+function own(keys: Record<string, string>, endpoint: string): string | undefined {
+  const v = Object.hasOwn(keys, endpoint) ? keys[endpoint] : undefined;
+  return typeof v === 'string' && v ? v : undefined;
 }

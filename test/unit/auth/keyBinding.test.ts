@@ -47,6 +47,11 @@ describe('a key goes only to the endpoint it was entered for', () => {
     expect(missingKeyHint('east', B, other)).not.toContain('key-a');
   });
 
+  it('finds nothing inherited by the entry object', () => {
+    const s = withKey(undefined, A, 'key-a');
+    for (const endpoint of ['constructor', '__proto__', 'toString']) expect(lookupKey(s, endpoint).key, endpoint).toBeUndefined();
+  });
+
   it('says plainly when there is no key at all', () => {
     expect(missingKeyHint('east', A, lookupKey(undefined, A))).toBe('run "AOAI Pool: Set API Key" for east');
   });
