@@ -21,6 +21,23 @@ const problemMatcher = {
   },
 };
 
+/**
+ * gpt-tokenizer's encodings (1-2.4 MB each) become their own files in
+ * dist/tokenizer/, required by src/core/tokens only when a count is first
+ * asked for: activation and the CLI's start never parse them.
+ */
+const ENCODINGS = ['o200k_base', 'cl100k_base'];
+const lazyEncodings = {
+  name: 'lazy-encodings',
+  setup(build) {
+    build.onResolve({ filter: /^gpt-tokenizer\/encoding\/[a-z0-9_]+$/ }, (args) => {
+      const name = args.path.split('/').pop();
+      if (!ENCODINGS.includes(name)) return { errors: [{ text: `encoding ${name} is not in ENCODINGS (esbuild.js)` }] };
+      return { path: `./tokenizer/${name}.js`, external: true };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -39,11 +56,18 @@ const common = {
 
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [problemMatcher, lazyEncodings] },
   // The CLI runs next to its node_modules: @azure/identity (half the bundle)
   // stays outside and loads only when an Entra backend needs a token, which
   // keeps the proxy's resident memory down (issue 6).
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['@azure/identity'] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['@azure/identity'], plugins: [problemMatcher, lazyEncodings] },
+  {
+    ...common,
+    entryPoints: ENCODINGS.map((name) => ({ in: `gpt-tokenizer/encoding/${name}`, out: name })),
+    outdir: 'dist/tokenizer',
+    // Tables, not code worth mapping.
+    sourcemap: false,
+  },
 ];
 if (fs.existsSync('test/integration/index.ts')) {
   builds.push({

@@ -11,6 +11,8 @@ import { registerCommands } from './vscode/commands';
 import { reportStartError } from './vscode/commands/proxy';
 import { PoolController } from './vscode/controller';
 import { errorText, reportConfigErrors } from './vscode/errors';
+import { registerLanguageModels } from './vscode/lm/register';
+import { registerPreviewProvider } from './vscode/tools/preview';
 import { createLog } from './vscode/log';
 import { Secrets } from './vscode/secrets';
 import { readSettings, userBackendEndpoint } from './vscode/settings';
@@ -41,6 +43,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     context.subscriptions.push(
       log.channel, secrets, auth, approval, controller, tree, statusBar, terminals,
       ...registerCommands(shell),
+      ...registerLanguageModels(shell),
+      registerPreviewProvider(),
       secrets.onDidChange((e) => (e.kind === 'clientKey' ? void controller.clientKeyChanged() : controller.credentialsChanged(true))),
       auth.onDidChange(() => controller.credentialsChanged(true)),
       approval.onDidChange(() => controller.credentialsChanged(true)),
@@ -59,7 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
 
     void controller.autoStart(onStartError);
     void approval.offer(controller.settingsConfig?.backends ?? []).catch((e: unknown) => log.warn(`approval prompt: ${errorText(e)}`));
-    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, approval, secretStorage: context.secrets });
+    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log, approval, secretStorage: context.secrets });
   } catch (e) {
     // VS Code only logs a failed activation; say it where the user looks.
     void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);

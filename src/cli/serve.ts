@@ -96,7 +96,7 @@ export async function runServe(argv: string[]): Promise<number> {
   try {
     await proxy.start();
   } catch (e) {
-    console.error(isPoolError(e, 'PORT_IN_USE') ? `${e.message} ("port" in the config, or --port)` : isPoolError(e) ? e.message : String(e));
+    console.error(isPoolError(e, 'PortInUse') ? `${e.message} ("port" in the config, or --port)` : isPoolError(e) ? e.message : String(e));
     await Promise.all(sims.map((s) => s.close()));
     return 1;
   }

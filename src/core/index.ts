@@ -5,5 +5,6 @@ export type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from './balan
 export type { RequestRecord, PoolEventMap } from './events';
 export { Redactor, silentLogger, type Logger } from './log';
 export { PoolError, isPoolError, type PoolErrorCode } from './errors';
+export { POOL_ERRORS, type PoolErrorName } from './proxy/poolErrors';
 export { envCredentialSource, type CredentialSource } from './auth/credentials';
 export type { TokenCredentialLike, AccessTokenLike } from './auth/token';

@@ -12,6 +12,7 @@ import type { PoolState, StatusBarModel } from '../core/view';
 import type { ApprovalResponder, WorkspaceApproval } from './approval';
 import type { EntraAuth, SignInState } from './auth';
 import type { PoolController } from './controller';
+import type { ShellLog } from './log';
 import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
@@ -35,6 +36,8 @@ export interface AoaiPoolApi {
   clientKey?(): Promise<string>;
   /** The variables new terminals get (holds the client key). */
   terminalEnvironment?(): Record<string, string>;
+  /** The last lines of the "AOAI Pool" output channel, masked. */
+  logLines?(): readonly string[];
   /**
    * Answers workspace-approval prompts instead of the modal (undefined: the
    * modal again). Test mode only: in production nobody but the user approves.
@@ -51,11 +54,11 @@ export interface AoaiPoolApi {
 export function createApi(
   mode: vscode.ExtensionMode,
   parts: {
-    controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth;
+    controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog;
     approval: WorkspaceApproval; secretStorage: vscode.SecretStorage;
   },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth, approval, secretStorage } = parts;
+  const { controller, tree, statusBar, terminals, auth, log, approval, secretStorage } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -76,6 +79,7 @@ export function createApi(
     simulators: () => controller.simulators,
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
+    logLines: () => [...log.recent()],
     setApprovalResponder: (r) => approval.setResponder(r),
     forgetApprovals: () => approval.forgetAll(),
     useTokenCredential: (c) => auth.useTestCredential(c),

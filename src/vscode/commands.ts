@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../core/view';
 import { addBackend } from './commands/addBackend';
 import { generateApimPool } from './commands/apim';
+import { connectTool } from './commands/connectTool';
 import { clearApiKey, disableBackend, enableBackend, removeBackend, reviewWorkspaceBackends, setApiKey, signIn } from './commands/backends';
 import {
   copyClientKey, copyProxyUrl, probeBackends, restartProxy, showActions, showLog, startProxy, stopProxy, trySimulated,
@@ -36,6 +37,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.generateApimPool': generateApimPool,
   'aoaiPool.trySimulated': trySimulated,
   'aoaiPool.showActions': showActions,
+  'aoaiPool.connectTool': connectTool,
 };
 
 export function registerCommands(shell: Shell): vscode.Disposable[] {

@@ -259,7 +259,7 @@ export class PoolController implements vscode.Disposable {
       for (const u of this.unwire.splice(0)) u();
       const port = proxy?.config.port;
       if (this.mode === 'simulated') await this.closeSimulators();
-      if (isPoolError(e, 'PORT_IN_USE') && port && (await isOurPoolAt(port, await this.deps.secrets.clientKey()))) {
+      if (isPoolError(e, 'PortInUse') && port && (await isOurPoolAt(port, await this.deps.secrets.clientKey()))) {
         this.deps.log.info(`another AOAI Pool serves http://127.0.0.1:${port}; this window uses it`);
         this.setState({ status: 'elsewhere', url: `http://127.0.0.1:${port}`, port, simulated: false });
         return;

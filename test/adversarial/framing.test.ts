@@ -122,7 +122,7 @@ describe('framing', () => {
     for (const body of ['{', '{"model": "gpt-4o",}', '"just a string"', '[1,2]', '{"a":' + '['.repeat(500_000), `{"model":"gpt-4o","x":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`]) {
       const r = await send(url, { path: '/v1/chat/completions', body });
       expect(r.status).toBe(400);
-      expect(r.json().error.code).toBe('invalid_json');
+      expect(r.json().error.code).toBe('InvalidJson');
     }
     expect((await send(url, { path: '/v1/chat/completions', body: JSON.stringify({ model: 'gpt-4o' }) })).status).toBe(200);
     await sleep(0);

@@ -24,7 +24,7 @@ export async function poolApi(): Promise<TestApi> {
   const ext = vscode.extensions.getExtension<AoaiPoolApi>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is not installed in the test host`);
   const api = await ext.activate();
-  for (const name of ['proxy', 'simulators', 'clientKey', 'terminalEnvironment', 'setApprovalResponder', 'forgetApprovals', 'useTokenCredential', 'secretStorage'] as const) {
+  for (const name of ['proxy', 'simulators', 'clientKey', 'terminalEnvironment', 'logLines', 'setApprovalResponder', 'forgetApprovals', 'useTokenCredential', 'secretStorage'] as const) {
     assert.equal(typeof api[name], 'function', `api.${name} is missing: is the extension in Test mode?`);
   }
   return api as TestApi;

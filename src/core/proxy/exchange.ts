@@ -12,6 +12,7 @@
  * fake `[DONE]`.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { downstreamResponseHeaders } from './headers';
 
@@ -29,8 +30,8 @@ export interface ResponseHead {
   headers: IncomingHttpHeaders;
 }
 
-function uncork(res: ServerResponse): void {
-  res.uncork();
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
 
 /** Error bodies are small and rare: they are read whole so secrets a backend echoed can be masked. */
@@ -181,8 +182,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // tick) the end leave in one write: cork until the parser is done.
     const res = this.res!;
     res.writeHead(this.head!.statusCode, downstreamResponseHeaders(this.head!.headers, this.backend));
-    res.cork();
-    process.nextTick(uncork, res);
+    // The socket, not the response: since Node 22 a corked ServerResponse
+    // holds chunked writes in a buffer of its own, and an end() inside the
+    // cork puts the terminating 0-chunk on the wire before the buffered chunks
+    // (clients then see a clean end after the first SSE event).
+    const socket = res.socket;
+    if (socket) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
   }
 
   private sendBuffered(): void {

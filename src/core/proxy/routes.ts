@@ -16,7 +16,10 @@ export type Route =
   /** Anything else under `/openai/`: the model may come from the body, or no model at all. */
   | { kind: 'openai'; path: string; query: string };
 
-export type RouteResult = { ok: true; route: Route } | { ok: false; status: 400 | 404; code: string; message: string };
+export type RouteResult =
+  | { ok: true; route: Route }
+  /** `InvalidRequest`: refused as unsafe or malformed; `RouteNotFound`: not a path the pool serves. */
+  | { ok: false; code: 'InvalidRequest' | 'RouteNotFound'; message: string };
 
 const DEPLOYMENT = new RegExp(DEPLOYMENT_NAME_PATTERN);
 /** Path characters we forward; everything else is refused rather than re-encoded. */
@@ -46,7 +49,7 @@ export function parseTarget(target: string): RouteResult {
 
   if (segments[0] === 'openai' && segments[1] === 'deployments') {
     const alias = segments[2];
-    if (!alias) return { ok: false, status: 404, code: 'DeploymentNotFound', message: 'the path names no deployment: use /openai/deployments/NAME/...' };
+    if (!alias) return { ok: false, code: 'RouteNotFound', message: path };
     if (!DEPLOYMENT.test(alias) || alias.includes('..')) return bad(`"${alias.slice(0, 64)}" is not a valid deployment name (letters, digits, ".", "_", "-")`);
     const rest = path.slice('/openai/deployments/'.length + alias.length);
     return { ok: true, route: { kind: 'deployment', alias, rest, query } };
@@ -54,12 +57,7 @@ export function parseTarget(target: string): RouteResult {
   if (segments[0] === 'v1') return { ok: true, route: { kind: 'v1', rest: path.slice(3), query } };
   if (segments[0] === 'openai' && segments[1] === 'v1') return { ok: true, route: { kind: 'v1', rest: path.slice(10), query } };
   if (segments[0] === 'openai' && segments.length > 1) return { ok: true, route: { kind: 'openai', path, query } };
-  return {
-    ok: false,
-    status: 404,
-    code: 'NotFound',
-    message: `no route for ${path.slice(0, 100)}: use /openai/deployments/NAME/..., /openai/v1/... or /v1/...`,
-  };
+  return { ok: false, code: 'RouteNotFound', message: path };
 }
 
 /** The query as forwarded: control characters refused, any `api-key` parameter dropped. */
@@ -74,7 +72,7 @@ function sanitizeQuery(query: string): string | undefined {
 }
 
 function bad(message: string): RouteResult {
-  return { ok: false, status: 400, code: 'InvalidRequest', message };
+  return { ok: false, code: 'InvalidRequest', message };
 }
 
 /** The upstream path for a route once the backend's deployment name is known. */

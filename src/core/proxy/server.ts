@@ -13,7 +13,7 @@ import { UpstreamAuth, type CredentialSource } from '../auth/credentials';
 import type { BackendHealth, BackendSnapshot } from '../balancer/health';
 import { PoolRuntime } from './pool';
 import { HealthProber } from './probe';
-import { sendError } from './http';
+import { sendPoolError } from './poolErrors';
 import { ClientGone, type ProxyContext, type ProxySettings, type Stage } from './context';
 import { StickyMap } from './sticky';
 import { RetryBudget } from '../balancer/retryBudget';
@@ -126,8 +126,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
       const onError = (e: NodeJS.ErrnoException) => {
         server.off('listening', onListening);
         reject(e.code === 'EADDRINUSE'
-          ? new PoolError('PORT_IN_USE', `port ${port} on ${host} is already in use; stop the other program or choose another port`, { port, host })
-          : new PoolError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${e.message}`));
+          ? new PoolError('PortInUse', `port ${port} on ${host} is already in use; stop the other program or choose another port`, { port, host })
+          : new PoolError('ListenFailed', `cannot listen on ${host}:${port}: ${e.message}`));
       };
       const onListening = () => {
         server.off('error', onError);
@@ -224,7 +224,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
       // A bug must cost one request, never the process.
       const message = isPoolError(e) ? e.message : 'internal error in the proxy';
       this.log.error(`request ${record.id} failed: ${this.redactor.mask(String((e as Error)?.stack ?? e))}`);
-      if (!res.headersSent) sendError(res, 500, 'InternalError', message);
+      if (!res.headersSent) sendPoolError(res, 'InternalError', { message });
       else res.destroy();
       record.error = message;
     }

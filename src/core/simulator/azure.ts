@@ -49,6 +49,17 @@ export function throttled(waitMs: number, op: string | undefined, apiVersion: st
   return new SimError(429, '429', message, undefined, headers);
 }
 
+/**
+ * A request whose estimate exceeds the deployment's whole minute can never be
+ * admitted; Azure still answers 429, without a time to retry
+ * (https://learn.microsoft.com/answers/questions/2263211: "Request too large
+ * ... Limit 30000, Requested 42638").
+ */
+export function tooLarge(tokens: number, limit: number): SimError {
+  return new SimError(429, 'rate_limit_exceeded',
+    `Request too large for this deployment on tokens per min (TPM): Limit ${limit}, Requested ${tokens}. The input or output tokens must be reduced in order to run successfully. (simulated)`);
+}
+
 const SERVER_ERRORS: Record<number, [string, string]> = {
   500: ['InternalServerError', 'The server had an error while processing your request. Sorry about that! (simulated)'],
   502: ['BadGateway', 'Bad gateway. (simulated)'],
@@ -80,48 +91,3 @@ export function requestIdHeaders(): Record<string, string> {
 }
 
 export const newId = (prefix: string, bytes = 16): string => `${prefix}${randomBytes(bytes).toString('hex')}`;
-
-const WINDOW_MS = 60_000;
-
-/** Requests and tokens used in the rolling last minute, for x-ratelimit-* headers and optional 429s. */
-export class RateWindow {
-  private readonly events: { at: number; tokens: number }[] = [];
-
-  constructor(readonly requestsPerMinute: number, readonly tokensPerMinute: number) {}
-
-  private used(now: number): { requests: number; tokens: number } {
-    while (this.events.length && this.events[0]!.at <= now - WINDOW_MS) this.events.shift();
-    return { requests: this.events.length, tokens: this.events.reduce((n, e) => n + e.tokens, 0) };
-  }
-
-  /** Milliseconds until a request of `tokens` would fit, or 0 when it fits now. */
-  waitFor(now: number, tokens: number): number {
-    const used = this.used(now);
-    let needRequests = used.requests + 1 - this.requestsPerMinute;
-    let needTokens = used.tokens + tokens - this.tokensPerMinute;
-    if (needRequests <= 0 && needTokens <= 0) return 0;
-    // A request larger than the whole minute's budget never fits; Azure still says "retry after".
-    if (tokens > this.tokensPerMinute) return WINDOW_MS;
-    for (const e of this.events) {
-      needRequests--;
-      needTokens -= e.tokens;
-      if (needRequests <= 0 && needTokens <= 0) return Math.max(1, e.at + WINDOW_MS - now);
-    }
-    return WINDOW_MS;
-  }
-
-  charge(now: number, tokens: number): void {
-    this.used(now);
-    this.events.push({ at: now, tokens });
-  }
-
-  headers(now: number): Record<string, string> {
-    const used = this.used(now);
-    return {
-      'x-ratelimit-limit-requests': String(this.requestsPerMinute),
-      'x-ratelimit-limit-tokens': String(this.tokensPerMinute),
-      'x-ratelimit-remaining-requests': String(Math.max(0, this.requestsPerMinute - used.requests)),
-      'x-ratelimit-remaining-tokens': String(Math.max(0, this.tokensPerMinute - used.tokens)),
-    };
-  }
-}

@@ -57,16 +57,25 @@ export interface SimBackendOptions {
   /** Undefined: any deployment name exists. Otherwise others get 404 DeploymentNotFound. */
   deployments?: string[];
   faults?: Faults;
-  /** Limit reported in x-ratelimit-* headers (default 120000). */
-  tokensPerMinute?: number;
-  /** Limit reported in x-ratelimit-* headers (default 720). */
-  requestsPerMinute?: number;
   /**
-   * Answer 429 once the rolling minute's requests or tokens run out (default
-   * false: the headers count down but nothing is refused, so long test runs
-   * never trip over a quota they did not ask for).
+   * Tokens-per-minute limit of each deployment (default 120000), charged and
+   * reported the way Azure does (see ./quota.ts).
+   */
+  tokensPerMinute?: number;
+  /** Requests-per-minute limit of each deployment (default 6 per 1000 TPM, i.e. 720). */
+  requestsPerMinute?: number;
+  /** Limits of single deployments, by deployment name; the rest use the two above. */
+  quotas?: Record<string, { tokensPerMinute?: number; requestsPerMinute?: number }>;
+  /**
+   * Refuse with 429 what does not fit the deployment's quota, as Azure does
+   * (default false: the headers count down but nothing is refused, so long
+   * test runs never trip over a quota they did not ask for).
    */
   enforceLimits?: boolean;
+  /** A simulated minute lasts 60000 / timeScale ms; every quota period shrinks alike (default 1). */
+  timeScale?: number;
+  /** Completion allowance charged when a request names no max_tokens (default 4096). */
+  defaultMaxTokens?: number;
   /** Source of randomness for fault shares (default Math.random); inject for reproducible runs. */
   random?: () => number;
 }
@@ -78,6 +87,12 @@ export interface ReceivedRequest {
   /** UTF-8, truncated to 64 KiB. */
   body: string;
   at: number;
+  /**
+   * Set when the response's connection closes: `complete` is false when the
+   * client (the proxy) went away before the answer ended, e.g. a cancelled
+   * stream. Lets a test prove an upstream request was really aborted.
+   */
+  closed?: { at: number; complete: boolean };
 }
 
 export interface SimStats {

@@ -4,6 +4,7 @@
  */
 import type { BackendSnapshot } from '../balancer/health';
 import type { ConfigIssue } from '../config/types';
+import { sdkEnvironment } from '../tools/env';
 
 export type RunStatus = 'stopped' | 'starting' | 'running' | 'elsewhere' | 'failed';
 
@@ -78,10 +79,9 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
  * client key, never an Azure key.
  */
 export function terminalEnvironment(url: string, clientKey: string): Record<string, string> {
-  return {
-    AZURE_OPENAI_ENDPOINT: url,
-    AZURE_OPENAI_API_KEY: clientKey,
-    OPENAI_BASE_URL: `${url}/v1`,
-    OPENAI_API_KEY: clientKey,
-  };
+  // One list of SDK variables (core/tools/env.ts, also behind "Connect a Tool…"'s .env).
+  // Terminals leave OPENAI_API_VERSION out for now: whether they get it is the
+  // SDK-routing work's call, and it changes what every terminal sees.
+  const { OPENAI_API_VERSION: _version, ...vars } = sdkEnvironment(url, clientKey);
+  return vars;
 }

@@ -75,7 +75,7 @@ describe('failover', () => {
     expect(r.headers['retry-after']).toBe('5');
     expect(Number(r.headers['retry-after-ms'])).toBeGreaterThan(3500);
     expect(Number(r.headers['retry-after-ms'])).toBeLessThanOrEqual(4500);
-    expect(r.json().error.code).toBe('429');
+    expect(r.json().error.code).toBe('PoolThrottled');
     const again = await send(url, { path: chatPath('gpt-4o'), body: CHAT });
     expect(again.status).toBe(429);
     expect(a.requests.length + b.requests.length).toBe(2);

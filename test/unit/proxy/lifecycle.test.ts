@@ -50,14 +50,14 @@ describe('hot reload', () => {
 });
 
 describe('lifecycle', () => {
-  it('listens on 127.0.0.1 only, and a port in use is a clear PORT_IN_USE error', async () => {
+  it('listens on 127.0.0.1 only, and a port in use is a clear PortInUse error', async () => {
     const blocker = createServer();
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     const port = (blocker.address() as { port: number }).port;
     const p = new ProxyServer({ config: { ...cfg({ backends: [{ name: 'a', endpoint: 'http://127.0.0.1:1' }] }), port }, clientKey: CLIENT_KEY, credentials: { apiKey: () => 'k', tokenCredential: () => undefined } });
     const err = await p.start().catch((e: unknown) => e);
-    expect(isPoolError(err, 'PORT_IN_USE')).toBe(true);
+    expect(isPoolError(err, 'PortInUse')).toBe(true);
     expect((err as Error).message).toMatch(/already in use.*another port/);
     await new Promise<void>((r) => blocker.close(() => r()));
     const { proxy } = await startProxy({ backends: [{ name: 'a', endpoint: 'http://127.0.0.1:1' }] });

@@ -44,7 +44,7 @@ describe('authenticateClient', () => {
     const { ctx, out } = stubContext({ headers: { 'api-key': 'the-client-kez' } });
     expect(authenticateClient(ctx)).toBe(true);
     expect(out.status).toBe(401);
-    expect(JSON.parse(out.body).error.code).toBe('401');
+    expect(JSON.parse(out.body).error.code).toBe('InvalidClientKey');
   });
 });
 
@@ -55,8 +55,8 @@ describe('resolveRoute and the local answers', () => {
     expect(parseTarget('/openai/v1/responses/resp_1')).toEqual({ ok: true, route: { kind: 'v1', rest: '/responses/resp_1', query: '' } });
     expect(parseTarget('/openai/responses?api-version=2025-04-01-preview')).toMatchObject({ ok: true, route: { kind: 'openai' } });
     expect(parseTarget('/_pool/health')).toEqual({ ok: true, route: { kind: 'health' } });
-    expect(parseTarget('/other')).toMatchObject({ ok: false, status: 404 });
-    expect(parseTarget('http://evil.example/openai/x')).toMatchObject({ ok: false, status: 400 });
+    expect(parseTarget('/other')).toMatchObject({ ok: false, code: 'RouteNotFound' });
+    expect(parseTarget('http://evil.example/openai/x')).toMatchObject({ ok: false, code: 'InvalidRequest' });
   });
 
   it('builds the upstream path with the backend deployment', () => {

@@ -46,6 +46,24 @@ describe('streaming', () => {
     expect(r.chunks.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('relays a stream that arrives in one burst whole, with the end last (Node 22+ chunked cork)', async () => {
+    // Every event in the same tick as the head: the relay's cork is still on
+    // when the end arrives. A corked ServerResponse on Node 22+ once put the
+    // terminating 0-chunk after the first event (npm run test:node24 runs this file there).
+    const events = Array.from({ length: 8 }, (_, i) => `data: {"n":${i}}\n\n`);
+    const b = await startBackend((_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const e of events) res.write(e);
+      res.end('data: [DONE]\n\n');
+    });
+    const { url } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    for (let i = 0; i < 5; i++) {
+      const r = await streamRequest(url, chatPath('x'));
+      expect(r.error).toBeUndefined();
+      expect(r.chunks.map((c) => c.text).join('')).toBe(`${events.join('')}data: [DONE]\n\n`);
+    }
+  });
+
   it('ends the client response with an error (no fake [DONE]) when the backend resets mid-stream', async () => {
     const b = await startBackend(async (_q, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -81,3 +81,14 @@ describe('contributed settings', () => {
     expect(JSON.stringify(sections)).not.toContain('x-expect');
   });
 });
+
+describe('language model provider contribution', () => {
+  it('contributes the vendor the provider registers, and names real commands in its errors', async () => {
+    const { LM_VENDOR } = await import('../../../src/core/view');
+    const { START_PROXY_COMMAND, TRY_SIMULATED_COMMAND } = await import('../../../src/core/lm');
+    expect((manifest.contributes as { languageModelChatProviders: unknown }).languageModelChatProviders).toEqual([{ vendor: LM_VENDOR, displayName: 'AOAI Pool' }]);
+    const titles = COMMANDS.map((c) => `AOAI Pool: ${c.title}`);
+    expect(titles).toContain(START_PROXY_COMMAND);
+    expect(titles).toContain(TRY_SIMULATED_COMMAND);
+  });
+});

@@ -5,7 +5,7 @@
  * body is cut as soon as it crosses it, and a sender that goes quiet is cut
  * after the idle timeout.
  */
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import type { ProxyContext, Stage } from '../context';
 
 export const readBody: Stage = async (ctx) => {
@@ -27,7 +27,7 @@ export const readBody: Stage = async (ctx) => {
     return true;
   }
   if (result === 'timeout') {
-    sendError(res, 408, 'RequestTimeout', `the request body stalled for ${ctx.pool.config.timeouts.idleMs} ms`, { connection: 'close' });
+    sendPoolError(res, 'RequestTimeout', { reason: `the request body stalled for ${ctx.pool.config.timeouts.idleMs} ms` }, { connection: 'close' });
     req.destroy();
     return true;
   }
@@ -38,7 +38,7 @@ export const readBody: Stage = async (ctx) => {
 
 function tooLarge(ctx: ProxyContext, cap: number): void {
   const mb = Math.round(cap / 1024 / 1024);
-  sendError(ctx.res, 413, 'RequestEntityTooLarge', `the request body is larger than ${mb} MB; raise "maxRequestBodyMB" in the config if you need more`, { connection: 'close' });
+  sendPoolError(ctx.res, 'RequestEntityTooLarge', { mb }, { connection: 'close' });
   // Don't read (or wait for) the rest of an oversized upload.
   ctx.res.once('finish', () => ctx.req.destroy());
 }

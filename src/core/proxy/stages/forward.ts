@@ -7,7 +7,7 @@
 import { pick, soonestAvailable } from '../../balancer/pick';
 import { parseRemaining, throttleDelay } from '../../balancer/throttle';
 import { ANY_DEPLOYMENT } from '../../balancer/health';
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import { upstreamRequestHeaders } from '../headers';
 import { Exchange, type ResponseHead } from '../exchange';
 import { upstreamPath } from '../routes';
@@ -116,7 +116,7 @@ export const forward: Stage = async (ctx) => {
   if (held && probe404 && held.head.statusCode === 404) {
     held.exchange.discard();
     ctx.record.status = 404;
-    sendError(ctx.res, 404, 'StateNotFound', `no backend in the pool knows ${ctx.stateIds!.join(', ')}`);
+    sendPoolError(ctx.res, 'StateNotFound', { ids: ctx.stateIds! });
     return true;
   }
   if (held && held.head.statusCode === 429 && everyoneResting) {
@@ -135,8 +135,7 @@ export const forward: Stage = async (ctx) => {
   }
   if (lastTransportError) {
     const timeout = lastTransportError.kind === 'timeout';
-    sendError(ctx.res, timeout ? 504 : 502, timeout ? 'GatewayTimeout' : 'BadGateway',
-      `no backend answered (${failoverSummary(ctx)})`);
+    sendPoolError(ctx.res, timeout ? 'GatewayTimeout' : 'BadGateway', { why: failoverSummary(ctx) });
     return true;
   }
   if (everyoneResting || tried.size === 0) {
@@ -144,7 +143,7 @@ export const forward: Stage = async (ctx) => {
     return true;
   }
   if (budgetSpent) record.error = 'retry budget exhausted';
-  sendError(ctx.res, 503, 'NoBackendAvailable', `no backend could take the request (${failoverSummary(ctx)})`);
+  sendPoolError(ctx.res, 'NoBackendAvailable', { why: failoverSummary(ctx) });
   return true;
 };
 
@@ -187,8 +186,7 @@ function allThrottled(ctx: ProxyContext, candidates: readonly PoolCandidate[]): 
   const waitMs = Number.isFinite(soonest) ? Math.max(0, soonest - now) : ctx.pool.config.cooldown.defaultSec * 1000;
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   ctx.record.status = 429;
-  sendError(ctx.res, 429, '429',
-    `every backend${ctx.alias ? ` serving "${ctx.alias}"` : ''} is cooling down after throttling or errors; retry after ${seconds} s`,
+  sendPoolError(ctx.res, 'PoolThrottled', { alias: ctx.alias, seconds },
     { 'retry-after': String(seconds), 'retry-after-ms': String(Math.max(1, waitMs)) });
 }
 
@@ -196,13 +194,12 @@ function noCandidates(ctx: ProxyContext, unusable: { name: string; reason: strin
   const { pool } = ctx;
   if (unusable.length === 0 && ctx.alias !== undefined) {
     ctx.record.status = 404;
-    sendError(ctx.res, 404, 'DeploymentNotFound',
-      `no backend in the pool serves "${ctx.alias}"; aliases: ${pool.aliases.join(', ') || '(none)'}`);
+    sendPoolError(ctx.res, 'DeploymentNotFound', { alias: ctx.alias, aliases: pool.aliases });
     return;
   }
   ctx.record.status = 503;
   const why = unusable.length ? unusable.map((u) => `${u.name}: ${u.reason}`).join('; ') : 'no backend is enabled';
-  sendError(ctx.res, 503, 'NoBackendAvailable', `no backend can take the request (${why})`);
+  sendPoolError(ctx.res, 'NoBackendAvailable', { why });
 }
 
 /**
@@ -218,7 +215,7 @@ function chooseTargets(ctx: ProxyContext): { usable: PoolCandidate[]; probe404: 
     const owners = new Set(ctx.stateIds.map((id) => ctx.settings.sticky.get(id)).filter((o): o is string => o !== undefined));
     if (owners.size > 1) {
       ctx.record.status = 409;
-      sendError(ctx.res, 409, 'StateConflict', `${ctx.stateIds.join(', ')} live on different backends (${[...owners].join(', ')}); one request cannot use them together`);
+      sendPoolError(ctx.res, 'StateConflict', { ids: ctx.stateIds, owners: [...owners] });
       return undefined;
     }
     const owner = [...owners][0];
@@ -227,9 +224,8 @@ function chooseTargets(ctx: ProxyContext): { usable: PoolCandidate[]; probe404: 
       if (pinned.length) return { usable: pinned, probe404: false };
       const why = unusable.find((u) => u.name === owner)?.reason;
       ctx.record.status = why ? 503 : 404;
-      sendError(ctx.res, why ? 503 : 404, why ? 'StateBackendUnavailable' : 'StateNotFound', why
-        ? `${ctx.stateIds.join(', ')} lives on backend "${owner}", which cannot take requests now (${why})`
-        : `${ctx.stateIds.join(', ')} was created on backend "${owner}", which is no longer in the pool${ctx.alias ? ` for "${ctx.alias}"` : ''}`);
+      if (why) sendPoolError(ctx.res, 'StateBackendUnavailable', { ids: ctx.stateIds, owner, reason: why });
+      else sendPoolError(ctx.res, 'StateNotFound', { ids: ctx.stateIds, detail: `${ctx.stateIds.join(', ')} was created on backend "${owner}", which is no longer in the pool${ctx.alias ? ` for "${ctx.alias}"` : ''}` });
       return undefined;
     }
   }

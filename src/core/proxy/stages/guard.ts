@@ -5,14 +5,14 @@
  * the attacker's name), so both are refused before anything else happens.
  */
 import { LOOPBACK_HOSTS } from '../../config/defaults';
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import type { Stage } from '../context';
 
 /** `Host` must name loopback (any port: editor port forwarding may remap it) or an allowed host. */
 export const guardHost: Stage = (ctx) => {
   const host = ctx.req.headers.host;
   if (!host || hostCount(ctx.req.rawHeaders) > 1 || !hostAllowed(host, ctx.pool.config.allowedHosts)) {
-    sendError(ctx.res, 403, 'HostNotAllowed', 'this proxy only answers requests addressed to 127.0.0.1, localhost or [::1] (DNS rebinding protection)');
+    sendPoolError(ctx.res, 'HostNotAllowed', undefined);
     return true;
   }
   return false;
@@ -23,7 +23,7 @@ export const guardBrowser: Stage = (ctx) => {
   const h = ctx.req.headers;
   const site = h['sec-fetch-site'];
   if (h.origin !== undefined || (site !== undefined && site !== 'none')) {
-    sendError(ctx.res, 403, 'BrowserRequestRefused', 'requests from web pages are refused: a page must never spend your Azure quota. Call the proxy from a local program instead');
+    sendPoolError(ctx.res, 'BrowserRequestRefused', undefined);
     return true;
   }
   return false;

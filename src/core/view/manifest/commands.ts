@@ -33,7 +33,14 @@ export const COMMANDS = [
   { id: 'aoaiPool.generateApimPool', title: 'Generate APIM Pool', icon: '$(azure)' },
   { id: 'aoaiPool.trySimulated', title: 'Try with Simulated Backends', icon: '$(beaker)' },
   { id: 'aoaiPool.showActions', title: 'Show Actions' },
+  { id: 'aoaiPool.connectTool', title: 'Connect a Tool…', icon: '$(plug)' },
 ] as const;
+
+/**
+ * The vendor of the pool's language models (`vscode.lm.selectChatModels({ vendor })`),
+ * contributed as `languageModelChatProviders` (VS Code 1.104+; older versions ignore it).
+ */
+export const LM_VENDOR = 'aoai-pool';
 
 export type CommandId = (typeof COMMANDS)[number]['id'];
 
@@ -60,6 +67,7 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.restartProxy', when: `${inView} && ${running}`, group: '1_proxy@1' },
     { command: 'aoaiPool.copyProxyUrl', when: `${inView} && ${running}`, group: '1_proxy@2' },
     { command: 'aoaiPool.copyClientKey', when: inView, group: '1_proxy@3' },
+    { command: 'aoaiPool.connectTool', when: inView, group: '1_proxy@4' },
     { command: 'aoaiPool.trySimulated', when: inView, group: '2_setup@1' },
     { command: 'aoaiPool.signIn', when: inView, group: '2_setup@2' },
     { command: 'aoaiPool.generateApimPool', when: inView, group: '3_apim@1' },
