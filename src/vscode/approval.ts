@@ -15,7 +15,7 @@
 import * as vscode from 'vscode';
 import type { BackendConfig } from '../core';
 import {
-  AWAITING_APPROVAL_REASON, approvalPrompt, configIdentity, identityFingerprint, pendingApproval, rememberApprovals, setFingerprint,
+  AWAITING_APPROVAL_REASON, CONTEXT_KEYS, approvalPrompt, configIdentity, identityFingerprint, pendingApproval, rememberApprovals, setFingerprint,
   userFingerprints, type BackendIdentity,
 } from '../core/view';
 import type { ShellLog } from './log';
@@ -36,6 +36,8 @@ export class WorkspaceApproval implements vscode.Disposable {
   /** Pending sets already offered this session: a dismissed prompt does not come back until the set changes. */
   private readonly offered = new Set<string>();
   private responder: ApprovalResponder | undefined;
+  /** The value last given to the `aoaiPool.approvalPending` context key. */
+  private pendingShown = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Approvals changed: credentials must be re-checked. */
   readonly onDidChange = this.changed.event;
@@ -96,9 +98,18 @@ export class WorkspaceApproval implements vscode.Disposable {
     return yes;
   }
 
-  /** Asks once per distinct set of waiting backends per session (settings loaded or changed). */
+  /**
+   * Asks once per distinct set of waiting backends per session (settings
+   * loaded or changed), and shows "Review Workspace Backends" in the palette
+   * only while something waits.
+   */
   async offer(backends: readonly BackendConfig[]): Promise<void> {
     const ids = this.pending(backends);
+    if (ids.length > 0 !== this.pendingShown) {
+      this.pendingShown = ids.length > 0;
+      // Can fail while the window shuts down; nothing to do then.
+      vscode.commands.executeCommand('setContext', CONTEXT_KEYS.approvalPending, this.pendingShown).then(undefined, () => undefined);
+    }
     if (ids.length === 0 || this.offered.has(setFingerprint(ids))) return;
     await this.review(backends);
   }

@@ -38,6 +38,14 @@ describe('contributed commands and menus', () => {
     }
   });
 
+  it('offers "Review Workspace Backends" where something waits: the tree item inline, the palette only then', () => {
+    const menus = contributes.menus as Record<string, { command: string; when?: string; group?: string }[]>;
+    expect(menus.commandPalette).toContainEqual({ command: 'aoaiPool.reviewWorkspaceBackends', when: 'aoaiPool.approvalPending' });
+    expect(menus['view/item/context']).toContainEqual(expect.objectContaining({
+      command: 'aoaiPool.reviewWorkspaceBackends', group: 'inline', when: expect.stringContaining('viewItem =~ /;awaitingApproval;/'),
+    }));
+  });
+
   it('menus only name contributed commands', () => {
     const ids = new Set(COMMANDS.map((c) => c.id as string));
     for (const items of Object.values(contributes.menus)) for (const i of items) expect(ids.has(i.command)).toBe(true);

@@ -12,6 +12,8 @@ export const VIEW_ID = 'aoaiPool.backends';
 export const CONTEXT_KEYS = {
   running: 'aoaiPool.running',
   simulated: 'aoaiPool.simulated',
+  /** Some backend from workspace settings waits for approval (issue 9). */
+  approvalPending: 'aoaiPool.approvalPending',
 } as const;
 
 export const COMMANDS = [
@@ -58,6 +60,8 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.restartProxy', when: running },
     { command: 'aoaiPool.probeBackends', when: running },
     { command: 'aoaiPool.copyProxyUrl', when: running },
+    // Only when there is something to review; the tree item has it inline too.
+    { command: 'aoaiPool.reviewWorkspaceBackends', when: CONTEXT_KEYS.approvalPending },
   ],
   'view/title': [
     { command: 'aoaiPool.startProxy', when: `${inView} && !${running}`, group: 'navigation@1' },
