@@ -8,7 +8,8 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, formatIssue, loadConfigFile, validateConfig, type PoolConfig } from '../core/config';
-import { envCredentialSource, type CredentialSource } from '../core/auth/credentials';
+import { CLI_CREDENTIAL_HOSTS_ENV, cliCredentialHosts, envCredentialSource, type CredentialSource } from '../core/auth/credentials';
+import { parseHostPattern } from '../core/auth/hosts';
 import { identityCredential } from '../core/auth/identity';
 import { ProxyServer } from '../core/proxy/server';
 import { isPoolError } from '../core/errors';
@@ -27,6 +28,10 @@ Options:
   -c, --config FILE   the config file (default: ./aoai-pool.json); reloaded on change
   -p, --port N        listen on this port instead of the config's (0 = any free port)
       --demo          run the demo pool even if ./aoai-pool.json exists
+      --allow-credential-host HOST
+                      also send API keys / Entra tokens to HOST (gw.contoso.com,
+                      *.contoso.com, optional :port); repeatable. By default only
+                      Azure OpenAI / AI Services hosts and loopback get them
   -v, --verbose       debug logging
   -h, --help          show this help
 
@@ -34,6 +39,8 @@ Environment:
   AOAI_POOL_CLIENT_KEY    the key clients must send; never printed (default: a new random
                           key, printed once at start)
   AOAI_POOL_KEY_<NAME>    a backend's API key (or the variable named by its "apiKeyEnv")
+  AOAI_POOL_CREDENTIAL_HOSTS  more hosts for --allow-credential-host, comma-separated
+                          (deliberately not a config field: a config file may come from anyone)
   Entra backends use DefaultAzureCredential (az login, environment, managed identity).`;
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -43,6 +50,7 @@ export async function runServe(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       demo: { type: 'boolean' },
+      'allow-credential-host': { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -77,7 +85,15 @@ export async function runServe(argv: string[]): Promise<number> {
       return 1;
     }
     config = result.config;
-    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? identityCredential('default') : undefined);
+    const hosts = cliCredentialHosts(process.env, values['allow-credential-host']);
+    for (const h of hosts) {
+      const p = parseHostPattern(h);
+      if ('error' in p) {
+        console.error(`--allow-credential-host / ${CLI_CREDENTIAL_HOSTS_ENV}: ${p.error}`);
+        return 2;
+      }
+    }
+    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? identityCredential('default') : undefined, hosts);
   } else {
     ({ config, credentials, sims } = await demoPool());
   }

@@ -10,7 +10,7 @@ import { addBackend } from './commands/addBackend';
 import { addBackendsFromAzure } from './discover/command';
 import { generateApimPool } from './commands/apim';
 import { connectTool } from './commands/connectTool';
-import { clearApiKey, disableBackend, enableBackend, removeBackend, setApiKey, signIn } from './commands/backends';
+import { clearApiKey, disableBackend, enableBackend, removeBackend, reviewWorkspaceBackends, setApiKey, signIn } from './commands/backends';
 import {
   copyClientKey, copyProxyUrl, probeBackends, restartProxy, showActions, showLog, startProxy, stopProxy, trySimulated,
 } from './commands/proxy';
@@ -31,6 +31,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.setApiKey': setApiKey,
   'aoaiPool.clearApiKey': clearApiKey,
   'aoaiPool.signIn': signIn,
+  'aoaiPool.reviewWorkspaceBackends': reviewWorkspaceBackends,
   'aoaiPool.probeBackends': probeBackends,
   'aoaiPool.copyProxyUrl': copyProxyUrl,
   'aoaiPool.copyClientKey': copyClientKey,

@@ -28,18 +28,26 @@ const DESKTOP_VERSIONS: Record<string, string> = { stable: 'stable', min: '1.100
 
 async function runOne(flavor: string): Promise<void> {
   console.log(`\n=== integration tests: VS Code ${flavor} (${process.env.VSCODE_TEST_HOST ?? 'code-server'}) ===`);
-  if (process.env.VSCODE_TEST_HOST === 'desktop') {
-    await runTests({ version: DESKTOP_VERSIONS[flavor], extensionDevelopmentPath, extensionTestsPath });
-    return;
+  // A fresh, empty folder as the workspace: the suites write workspace settings
+  // (.vscode/settings.json) there, as a cloned repository would (issue 9).
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-pool-it-'));
+  try {
+    if (process.env.VSCODE_TEST_HOST === 'desktop') {
+      await runTests({ version: DESKTOP_VERSIONS[flavor], extensionDevelopmentPath, extensionTestsPath, launchArgs: [workspace] });
+      return;
+    }
+    // test-electron spawns the launcher directly; a checkout may lose the x bit.
+    fs.chmodSync(launcher, 0o755);
+    await runTests({
+      vscodeExecutablePath: launcher,
+      extensionDevelopmentPath,
+      extensionTestsPath,
+      launchArgs: [workspace],
+      extensionTestsEnv: { VSCODE_VERSION: flavor, ...testTlsEnvironment(), ...(process.env.AOAI_POOL_TEST_GREP ? { AOAI_POOL_TEST_GREP: process.env.AOAI_POOL_TEST_GREP } : {}) },
+    });
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
   }
-  // test-electron spawns the launcher directly; a checkout may lose the x bit.
-  fs.chmodSync(launcher, 0o755);
-  await runTests({
-    vscodeExecutablePath: launcher,
-    extensionDevelopmentPath,
-    extensionTestsPath,
-    extensionTestsEnv: { VSCODE_VERSION: flavor, ...testTlsEnvironment(), ...(process.env.AOAI_POOL_TEST_GREP ? { AOAI_POOL_TEST_GREP: process.env.AOAI_POOL_TEST_GREP } : {}) },
-  });
 }
 
 /**

@@ -178,6 +178,33 @@ describe('aoai-pool CLI', () => {
     expect(badOpt.err()).toMatch(/--prot/);
   });
 
+  it('serve sends credentials only to Azure and loopback hosts unless a flag or the environment allows more (not the config file)', async () => {
+    const file = configFile({ port: 0, healthProbe: { intervalSec: 0 }, backends: [{ name: 'gw', endpoint: 'https://gw.contoso.test' }] });
+    const statusOf = async (p: ReturnType<typeof run>) => {
+      const [, url] = await p.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const h = (await send(url!, { path: '/_pool/health', key: null })).json() as { backends: { status: string; reason?: string }[] };
+      p.child.kill('SIGTERM');
+      await p.exited;
+      return h.backends[0]!;
+    };
+    const refused = await statusOf(run(['serve', '-c', file], { AOAI_POOL_KEY_GW: 'gw-key-000000000' }));
+    expect(refused.status).toBe('hostRefused');
+    expect(refused.reason).toContain('--allow-credential-host gw.contoso.test');
+    const byFlag = await statusOf(run(['serve', '-c', file, '--allow-credential-host', 'gw.contoso.test'], { AOAI_POOL_KEY_GW: 'gw-key-000000000' }));
+    expect(byFlag.status).not.toBe('hostRefused');
+    const byEnv = await statusOf(run(['serve', '-c', file], { AOAI_POOL_KEY_GW: 'gw-key-000000000', AOAI_POOL_CREDENTIAL_HOSTS: 'x.example.test, *.contoso.test' }));
+    expect(byEnv.status).not.toBe('hostRefused');
+
+    // A config file cannot widen it: it may come from anyone (a cloned repository).
+    const fromFile = run(['serve', '-c', configFile({ port: 0, credentialHosts: ['gw.contoso.test'], backends: [{ name: 'gw', endpoint: 'https://gw.contoso.test' }] })]);
+    expect(await fromFile.exited).toBe(1);
+    expect(fromFile.err()).toMatch(/credentialHosts: unknown field/);
+
+    const bad = run(['serve', '-c', file, '--allow-credential-host', 'https://gw.contoso.test']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toMatch(/--allow-credential-host.*no scheme/);
+  });
+
   it('serve refuses a port in use with a clear message', async () => {
     const b = await okBackend('b');
     const file = configFile({ port: b.port, backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }] });

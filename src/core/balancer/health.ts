@@ -11,7 +11,14 @@ export type BackendStatus =
   | 'misconfigured'
   | 'signedOut'
   | 'keyMissing'
+  // Credentials withheld on purpose (issue 9): the endpoint's host may not receive
+  // keys or tokens, or the backend comes from workspace settings not yet approved.
+  | 'hostRefused'
+  | 'awaitingApproval'
   | 'disabled';
+
+/** Why a backend gets no credential (see auth/credentials.ts `credentialProblem`). */
+export type CredentialProblemState = 'keyMissing' | 'signedOut' | 'hostRefused' | 'awaitingApproval';
 
 export interface DeploymentSnapshot {
   alias: string;
@@ -67,7 +74,7 @@ interface DeploymentState {
 }
 
 export class BackendHealth {
-  credential: 'ok' | 'keyMissing' | 'signedOut' = 'ok';
+  credential: 'ok' | CredentialProblemState = 'ok';
   credentialReason: string | undefined;
   ejectedUntil = 0;
   ejections = 0;
@@ -106,7 +113,7 @@ export class BackendHealth {
   }
 
   /** Where this backend's credential stands; `ok` clears the reason. */
-  setCredential(state: 'ok' | 'keyMissing' | 'signedOut', reason?: string): void {
+  setCredential(state: 'ok' | CredentialProblemState, reason?: string): void {
     this.credential = state;
     this.credentialReason = state === 'ok' ? undefined : reason;
   }
@@ -237,6 +244,7 @@ export class BackendHealth {
     if (!this.config.enabled) return { status: 'disabled', reason: 'disabled in the config', cooldownUntil: 0 };
     if (this.credential === 'keyMissing') return { status: 'keyMissing', reason: this.credentialReason ?? 'no API key', cooldownUntil: 0 };
     if (this.credential === 'signedOut') return { status: 'signedOut', reason: this.credentialReason ?? 'not signed in to Azure', cooldownUntil: 0 };
+    if (this.credential === 'hostRefused' || this.credential === 'awaitingApproval') return { status: this.credential, reason: this.credentialReason, cooldownUntil: 0 };
     if (this.misconfiguredUntil > now) return { status: 'misconfigured', reason: this.misconfiguredReason, cooldownUntil: 0 };
     if (this.ejectedUntil > now) return { status: 'unhealthy', reason: this.lastError, cooldownUntil: this.ejectedUntil };
     const whole = this.deployments.get(ANY_DEPLOYMENT)?.cooldownUntil ?? 0;

@@ -54,15 +54,20 @@ export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   misconfigured: { iconId: 'warning', colorId: 'list.errorForeground', word: 'misconfigured' },
   signedOut: { iconId: 'account', colorId: 'list.warningForeground', word: 'signed out' },
   keyMissing: { iconId: 'key', colorId: 'list.warningForeground', word: 'API key missing' },
+  hostRefused: { iconId: 'lock', colorId: 'list.errorForeground', word: 'credentials refused' },
+  awaitingApproval: { iconId: 'shield', colorId: 'list.warningForeground', word: 'waiting for approval' },
   disabled: { iconId: 'circle-slash', colorId: 'disabledForeground', word: 'disabled' },
   stopped: { iconId: 'circle-outline', colorId: undefined, word: 'proxy stopped' },
 };
 
 const REASON_CHARS = 60;
 
+/** States a stopped proxy knows too: they come from the config, keys and approvals, not from traffic. */
+const CONFIG_STATES: ReadonlySet<BackendStatus> = new Set(['disabled', 'keyMissing', 'hostRefused', 'awaitingApproval']);
+
 /** The state to draw: a stopped proxy knows nothing about health, only config and keys. */
 export function itemLook(s: BackendSnapshot, running: boolean): ItemLook {
-  if (running || s.status === 'disabled' || s.status === 'keyMissing') return s.status;
+  if (running || CONFIG_STATES.has(s.status)) return s.status;
   return 'stopped';
 }
 
@@ -90,6 +95,10 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     }
     case 'misconfigured':
       parts.push(`${word}${reason ? `: ${reason}` : ''}`);
+      break;
+    case 'hostRefused':
+      // The whole reason (what, why, how to allow) is in the tooltip.
+      parts.push(`${word}: host not allowed`);
       break;
     default:
       parts.push(word);
@@ -135,20 +144,15 @@ export function hasCountdown(s: BackendSnapshot, now: number): boolean {
 }
 
 /**
- * What a stopped proxy can still tell: the config and whether a key is set.
- * Shaped like a live snapshot so the tree has one code path.
+ * What a stopped proxy can still tell: the config, and what keeps the backend
+ * from a credential (`credentialProblem` in core/auth, the same rule a running
+ * proxy applies). Shaped like a live snapshot so the tree has one code path.
  */
-export function idleSnapshot(b: BackendConfig, hasKey: boolean, signedOut = false): BackendSnapshot {
-  const status: BackendStatus = !b.enabled ? 'disabled'
-    : b.auth === 'apiKey' && !hasKey ? 'keyMissing'
-      : b.auth === 'entra' && signedOut ? 'signedOut' : 'healthy';
-  const reasons: Partial<Record<BackendStatus, string>> = {
-    keyMissing: 'no API key: run "AOAI Pool: Set API Key"',
-    signedOut: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure"',
-  };
+export function idleSnapshot(b: BackendConfig, problem: { state: BackendStatus; reason: string } | undefined): BackendSnapshot {
+  const status: BackendStatus = !b.enabled ? 'disabled' : problem?.state ?? 'healthy';
   return {
     name: b.name, endpoint: b.endpoint, priority: b.priority, weight: b.weight, auth: b.auth, enabled: b.enabled,
-    status, reason: reasons[status],
+    status, reason: b.enabled ? problem?.reason : undefined,
     cooldownUntil: 0, ejectedUntil: 0, latencyMs: undefined, lastStatus: undefined, lastError: undefined, lastErrorAt: undefined,
     remainingRequests: undefined, remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0,
     lastProbeAt: undefined,

@@ -1,8 +1,8 @@
 /**
  * The one place "Add Backends from Azure…" touches SecretStorage: an
  * account's key, fetched once with `listKeys`, stored for each backend made
- * from that account. (Kept small on purpose: SecretStorage is changing to
- * bind a key to its endpoint, and this call adapts in one spot.)
+ * from that account, bound to that backend's endpoint (issue 9: a key only
+ * ever goes to the endpoint it was stored for).
  */
 import type { ArmTarget, DiscoveredAccount } from '../../core/discovery';
 import type { Shell } from '../shell';
@@ -12,6 +12,6 @@ export async function storeAccountKeys(shell: Shell, target: ArmTarget, account:
   const { key1 } = await listAccountKeys(target, account);
   if (!key1) throw new Error(`listKeys returned no key for ${account.name}`);
   shell.redactor.add(key1);
-  for (const b of backends) await shell.secrets.setApiKey(b.name, key1);
+  for (const b of backends) await shell.secrets.setApiKey(b.name, b.endpoint, key1);
   shell.log.info(`API key of ${account.name} stored in SecretStorage for ${backends.map((b) => b.name).join(', ')}`);
 }

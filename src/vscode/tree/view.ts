@@ -127,7 +127,7 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
   }
 
   private redraw(node: BackendNode, s: BackendSnapshot, now: number): void {
-    node.update(s, this.options(s.name, now));
+    node.update(s, this.options(s, now));
     if (hasCountdown(s, now)) this.counting.add(s.name);
     this.emitter.fire(node);
   }
@@ -141,8 +141,8 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     const next = new Map<string, BackendNode>();
     for (const s of this.controller.snapshots()) {
       const node = this.backends.get(s.name);
-      if (node) node.update(s, this.options(s.name, now));
-      next.set(s.name, node ?? new BackendNode(s, this.options(s.name, now)));
+      if (node) node.update(s, this.options(s, now));
+      next.set(s.name, node ?? new BackendNode(s, this.options(s, now)));
     }
     this.backends = next;
     this.messages = this.messageNodes();
@@ -196,9 +196,10 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     this.syncTicker();
   }
 
-  private options(name: string, now: number): BackendItemOptions {
+  private options(b: BackendSnapshot, now: number): BackendItemOptions {
     const s = this.controller.current;
-    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(name), mask: (t) => this.redactor.mask(t), aliasWarnings: this.aliasWarnings() };
+    // A key counts only for this endpoint (issue 9): one entered for another endpoint is not "set" here.
+    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(b.name, b.endpoint), mask: (t) => this.redactor.mask(t), aliasWarnings: this.aliasWarnings() };
   }
 
   /** Aliases whose members are not interchangeable, from the config the pool runs (or would run). */

@@ -111,7 +111,7 @@ describe('alias warnings in the tree', () => {
     ] });
     if (!r.ok) throw new Error('invalid');
     const warnings = aliasWarningMap([{ alias: 'm', message: 'the members of "m" are not interchangeable: model version differs (1 on a; 2 on b)' }]);
-    const s = idleSnapshot(r.config.backends[0]!, false);
+    const s = idleSnapshot(r.config.backends[0]!, undefined);
     const opts = { now: 0, running: false, aliasWarnings: warnings };
     const [m, other] = s.deployments.map((d) => deploymentItem(d, s, opts));
     expect([m!.iconId, m!.description]).toEqual(['warning', '→ x · ⚠ members differ']);

@@ -12,6 +12,8 @@ export const VIEW_ID = 'aoaiPool.backends';
 export const CONTEXT_KEYS = {
   running: 'aoaiPool.running',
   simulated: 'aoaiPool.simulated',
+  /** Some backend from workspace settings waits for approval (issue 9). */
+  approvalPending: 'aoaiPool.approvalPending',
 } as const;
 
 export const COMMANDS = [
@@ -26,6 +28,7 @@ export const COMMANDS = [
   { id: 'aoaiPool.setApiKey', title: 'Set API Key', icon: '$(key)' },
   { id: 'aoaiPool.clearApiKey', title: 'Clear API Key' },
   { id: 'aoaiPool.signIn', title: 'Sign in to Azure', icon: '$(sign-in)' },
+  { id: 'aoaiPool.reviewWorkspaceBackends', title: 'Review Workspace Backends', icon: '$(shield)' },
   { id: 'aoaiPool.probeBackends', title: 'Probe Backends Now', icon: '$(refresh)' },
   { id: 'aoaiPool.copyProxyUrl', title: 'Copy Proxy URL', icon: '$(copy)' },
   { id: 'aoaiPool.copyClientKey', title: 'Copy Client Key' },
@@ -58,6 +61,8 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.restartProxy', when: running },
     { command: 'aoaiPool.probeBackends', when: running },
     { command: 'aoaiPool.copyProxyUrl', when: running },
+    // Only when there is something to review; the tree item has it inline too.
+    { command: 'aoaiPool.reviewWorkspaceBackends', when: CONTEXT_KEYS.approvalPending },
   ],
   'view/title': [
     { command: 'aoaiPool.startProxy', when: `${inView} && !${running}`, group: 'navigation@1' },
@@ -77,6 +82,7 @@ export const MENUS: Record<string, MenuItem[]> = {
   'view/item/context': [
     { command: 'aoaiPool.setApiKey', when: item('configured', 'keyMissing'), group: 'inline' },
     { command: 'aoaiPool.signIn', when: item('signedOut'), group: 'inline' },
+    { command: 'aoaiPool.reviewWorkspaceBackends', when: item('awaitingApproval'), group: 'inline' },
     { command: 'aoaiPool.enableBackend', when: item('configured', 'disabled'), group: '1_state@1' },
     { command: 'aoaiPool.disableBackend', when: item('configured', 'enabled'), group: '1_state@1' },
     { command: 'aoaiPool.setApiKey', when: item('configured', 'apiKey'), group: '2_auth@1' },
