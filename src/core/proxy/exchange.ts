@@ -38,7 +38,8 @@ const MAX_ERROR_BODY = 1024 * 1024;
 
 export class Exchange implements Dispatcher.DispatchHandler {
   private controller: Controller | undefined;
-  private mode: 'head' | 'held' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
+  private mode: 'head' | 'held' | 'peek' | 'peeked' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
+  private peeked: ((body: Buffer) => void) | undefined;
   private head: ResponseHead | undefined;
   private res: ServerResponse | undefined;
   private backend = '';
@@ -73,14 +74,31 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.mode = 'over';
       this.rejectHead(new Error('client disconnected'));
     } else if (this.mode !== 'over') {
+      this.endPeek();
       this.settle({ kind: 'clientGone' });
     }
   }
 
+  /**
+   * Reads a held error answer whole (up to MAX_ERROR_BODY) without sending
+   * anything, so the caller can look inside it (a 404 that says
+   * DeploymentNotFound fails over); `relay()` then sends what was read, or
+   * `discard()` drops it.
+   */
+  peekBody(): Promise<Buffer> {
+    return new Promise((resolve) => {
+      if (this.mode !== 'held') return resolve(Buffer.alloc(0));
+      this.peeked = resolve;
+      this.mode = 'peek';
+      this.controller?.resume();
+    });
+  }
+
   /** Throws the response away, keeping the connection for reuse when it is small. */
   discard(): void {
+    const ended = this.mode === 'peeked';
     this.mode = 'discard';
-    this.controller?.resume();
+    if (!ended) this.controller?.resume();
   }
 
   /** Streams the held response to the client. */
@@ -94,6 +112,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return new Promise((resolve) => {
       this.finish = resolve;
       if (this.cancelled) return this.settle({ kind: 'clientGone' });
+      if (this.mode === 'peeked') {
+        if (this.chunks.length) onFirst?.(this.chunks[0]!);
+        return this.sendBuffered();
+      }
       this.mode = h.statusCode >= 400 && !sse ? 'buffer' : 'relay';
       res.on('drain', this.onDrain);
       this.controller?.resume();
@@ -123,8 +145,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
         if (!res.write(chunk)) controller.pause();
         return;
       }
+      case 'peek':
       case 'buffer':
-        if (this.size === 0) this.onFirst?.(chunk);
+        if (this.size === 0 && this.mode === 'buffer') this.onFirst?.(chunk);
         this.size += chunk.length;
         if (this.size <= MAX_ERROR_BODY) this.chunks.push(chunk);
         return;
@@ -134,7 +157,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.mode === 'relay') {
+    if (this.mode === 'peek') {
+      this.endPeek();
+    } else if (this.mode === 'relay') {
       if (!this.started) this.start(undefined);
       this.res!.end();
       this.settle({ kind: 'done' });
@@ -151,6 +176,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.rejectHead(error);
       return;
     }
+    if (this.mode === 'peek') return this.endPeek(); // a broken error body: what we have
     if (this.cancelled || this.res?.destroyed) return this.settle({ kind: 'clientGone' });
     if (this.mode === 'buffer') {
       // A broken error body: send what we have.
@@ -197,6 +223,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     res.writeHead(this.head!.statusCode, headers);
     res.end(body);
     this.settle({ kind: 'done' });
+  }
+
+  private endPeek(): void {
+    const p = this.peeked;
+    this.peeked = undefined;
+    if (this.mode === 'peek') this.mode = 'peeked';
+    p?.(Buffer.concat(this.chunks));
   }
 
   private settle(r: RelayResult): void {

@@ -43,6 +43,22 @@ export function createdId(firstBytes: Buffer): string | undefined {
 }
 
 /**
+ * Which answers teach the map who holds the ids they carry: a success to a
+ * POST that creates an object, and to a GET that reveals one (`GET
+ * /openai/v1/responses/{id}`) or lists them (`GET /openai/files`), on the
+ * routes where stateful objects live. Deployment routes are stateless.
+ */
+export function teachesOwner(method: string | undefined, routeKind: string | undefined, status: number): boolean {
+  return status >= 200 && status < 300 && (method === 'POST' || method === 'GET') && (routeKind === 'v1' || routeKind === 'openai');
+}
+
+/** Reads the ids in an answer's first bytes and remembers `backend` as their owner. The one call into the scanner. */
+export function learnIds(sticky: StickyMap, backend: string, first: Buffer): void {
+  const id = createdId(first);
+  if (id) sticky.set(id, backend);
+}
+
+/**
  * id -> backend name, bounded: the oldest entries go first. It outlives
  * config reloads so a conversation survives an edit of the settings.
  */
@@ -53,6 +69,11 @@ export class StickyMap {
 
   get(id: string): string | undefined {
     return this.map.get(id);
+  }
+
+  /** The owner of ids we found by asking the backends in turn: remembered like a created one. */
+  setAll(ids: readonly string[], backend: string): void {
+    for (const id of ids) this.set(id, backend);
   }
 
   set(id: string, backend: string): void {

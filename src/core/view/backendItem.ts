@@ -3,7 +3,7 @@
  * every state's label, icon and menu flags are unit-tested without VS Code;
  * the shell only wraps the result in a TreeItem.
  */
-import type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from '../balancer/health';
+import type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStatus } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
 import { formatCount, formatCountdown, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
@@ -42,6 +42,7 @@ interface Look {
 
 export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  unknown: { iconId: 'question', colorId: undefined, word: 'not checked yet' },
   cooling: { iconId: 'watch', colorId: 'list.warningForeground', word: 'cooling down' },
   unhealthy: { iconId: 'error', colorId: 'list.errorForeground', word: 'unhealthy' },
   misconfigured: { iconId: 'warning', colorId: 'list.errorForeground', word: 'misconfigured' },
@@ -49,6 +50,15 @@ export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   keyMissing: { iconId: 'key', colorId: 'list.warningForeground', word: 'API key missing' },
   disabled: { iconId: 'circle-slash', colorId: 'disabledForeground', word: 'disabled' },
   stopped: { iconId: 'circle-outline', colorId: undefined, word: 'proxy stopped' },
+};
+
+/** Deployment dots: green only when the deployment can serve; the backend row says why not. */
+export const DEPLOYMENT_LOOK: Readonly<Record<DeploymentStatus, Look>> = {
+  healthy: { iconId: 'circle-filled', colorId: 'testing.iconPassed', word: 'healthy' },
+  unknown: { iconId: 'circle-outline', colorId: undefined, word: 'not checked yet' },
+  cooling: STATUS_LOOK.cooling,
+  misconfigured: STATUS_LOOK.misconfigured,
+  unavailable: { iconId: 'circle-filled', colorId: 'disabledForeground', word: 'backend unavailable' },
 };
 
 const REASON_CHARS = 60;
@@ -76,6 +86,9 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     case 'cooling':
       parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
       break;
+    case 'unknown':
+      parts.push(word, ...metrics(s));
+      break;
     case 'unhealthy': {
       const retry = s.ejectedUntil > opts.now ? `, retry in ${formatCountdown(s.ejectedUntil - opts.now)}` : '';
       parts.push(`${word}${retry}${reason ? `: ${reason}` : ''}`);
@@ -99,11 +112,12 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
 
 export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
   const running = itemLook(backend, opts.running) !== 'stopped';
-  const look = !running ? STATUS_LOOK.stopped : d.status === 'healthy' ? { ...STATUS_LOOK.healthy, iconId: 'circle-filled' } : STATUS_LOOK[d.status];
+  const look = !running ? STATUS_LOOK.stopped : DEPLOYMENT_LOOK[d.status];
   const parts: string[] = [];
   if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
   if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
+  else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
   if (d.requests > 0) parts.push(`${d.requests} req`);
   return {
     label: d.alias,
@@ -127,7 +141,7 @@ export function hasCountdown(s: BackendSnapshot, now: number): boolean {
 export function idleSnapshot(b: BackendConfig, hasKey: boolean, signedOut = false): BackendSnapshot {
   const status: BackendStatus = !b.enabled ? 'disabled'
     : b.auth === 'apiKey' && !hasKey ? 'keyMissing'
-      : b.auth === 'entra' && signedOut ? 'signedOut' : 'healthy';
+      : b.auth === 'entra' && signedOut ? 'signedOut' : 'unknown';
   const reasons: Partial<Record<BackendStatus, string>> = {
     keyMissing: 'no API key: run "AOAI Pool: Set API Key"',
     signedOut: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure"',
@@ -139,7 +153,7 @@ export function idleSnapshot(b: BackendConfig, hasKey: boolean, signedOut = fals
     remainingRequests: undefined, remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0,
     lastProbeAt: undefined,
     deployments: Object.entries(b.deployments ?? {}).map(([alias, deployment]) => ({
-      alias, deployment, status: 'healthy', cooldownUntil: 0, lastStatus: undefined, requests: 0,
+      alias, deployment, status: status === 'unknown' ? 'unknown' : 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 0,
     })),
   };
 }

@@ -136,11 +136,12 @@ describe('countdown bookkeeping and idle snapshots', () => {
     });
     if (!r.ok) throw new Error('invalid');
     const [a, b, c] = r.config.backends;
-    expect(idleSnapshot(a!, false).status).toBe('keyMissing');
-    expect(idleSnapshot(a!, true)).toMatchObject({ status: 'healthy', deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o' }] });
+    // Nothing is known about health while stopped: never "healthy", never a green dot.
+    expect(idleSnapshot(a!, false)).toMatchObject({ status: 'keyMissing', deployments: [{ status: 'unavailable' }] });
+    expect(idleSnapshot(a!, true)).toMatchObject({ status: 'unknown', deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown' }] });
     expect(idleSnapshot(b!, true).status).toBe('disabled');
-    expect(idleSnapshot(c!, false).status).toBe('healthy');
+    expect(idleSnapshot(c!, false).status).toBe('unknown');
     expect(idleSnapshot(c!, false, true)).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
-    expect(idleSnapshot(a!, true, true).status).toBe('healthy');
+    expect(idleSnapshot(a!, true, true).status).toBe('unknown');
   });
 });
