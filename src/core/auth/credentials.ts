@@ -6,7 +6,7 @@
  */
 import type { BackendConfig } from '../config/types';
 import { COGNITIVE_SERVICES_SCOPE } from '../config/types';
-import type { Redactor } from '../log';
+import { RotatingSecrets, type Redactor } from '../log';
 import { CachedToken, type TokenCredentialLike } from './token';
 
 export interface CredentialSource {
@@ -37,11 +37,15 @@ export type UpstreamAuthResult =
 /** Builds each backend's own credential header, caching Entra tokens per credential. */
 export class UpstreamAuth {
   private tokens = new WeakMap<TokenCredentialLike, CachedToken>();
+  /** Tokens are replaced every hour or so: each leaves the masker once it cannot be in flight any more. */
+  private readonly tokenMasks: RotatingSecrets;
 
   constructor(
     private readonly source: CredentialSource,
     private readonly redactor: Redactor,
-  ) {}
+  ) {
+    this.tokenMasks = new RotatingSecrets(redactor);
+  }
 
   /** Api-key backends answer without a promise: this runs on every request. */
   apiKeyHeader(backend: BackendConfig): UpstreamAuthResult {
@@ -62,7 +66,7 @@ export class UpstreamAuth {
     }
     try {
       const token = await cached.get();
-      this.redactor.add(token);
+      this.tokenMasks.use(token);
       return { ok: true, header: 'authorization', value: `Bearer ${token}` };
     } catch (e) {
       return { ok: false, state: 'signedOut', reason: `could not get an Entra token: ${this.redactor.mask(String((e as Error)?.message ?? e))}` };

@@ -55,12 +55,15 @@ export class HealthProber {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.stopRound?.abort();
-    this.round = undefined;
   }
 
-  /** One round now (the "Probe Backends Now" command); joins the round already running, if any. */
+  /**
+   * One round now (the "Probe Backends Now" command); joins the round
+   * already running, if any. After `stop()` it starts none: it only waits for
+   * the stopped round to wind down.
+   */
   probeAll(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped) return this.round ?? Promise.resolve();
     if (!this.round) {
       const round: Promise<void> = this.runRound().finally(() => {
         if (this.round !== round) return;
