@@ -25,7 +25,8 @@ suite('proxy', () => {
     assert.equal(s.simulated, true);
     assert.equal(s.url, `http://127.0.0.1:${s.port}`);
     assert.deepEqual(api.tree().map((n) => n.label), ['sim-1', 'sim-2', 'sim-3']);
-    assert.equal(api.statusBar().text, `$(pulse) AOAI Pool :${s.port} 3/3 (simulated)`);
+    // Healthy once the first probes answer (they run as the proxy starts).
+    await waitFor(() => api.statusBar().text === `$(pulse) AOAI Pool :${s.port} 3/3 (simulated)`, 'three healthy backends in the status bar', api);
 
     const reply = await chat(s.url!, await api.clientKey(), 'gpt-4o-mini');
     const served = String(reply.headers['x-aoai-pool-backend']);

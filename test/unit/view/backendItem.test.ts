@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
-import { backendItem, deploymentItem, hasCountdown, idleSnapshot, STATUS_LOOK } from '../../../src/core/view';
+import { backendItem, deploymentItem, hasCountdown, idleSnapshot, DEPLOYMENT_LOOK, STATUS_LOOK } from '../../../src/core/view';
 import { validateConfig } from '../../../src/core/config';
 
 const NOW = 1_700_000_000_000;
@@ -113,6 +113,27 @@ describe('deploymentItem', () => {
     const missing = deploymentItem({ ...s.deployments[1]!, status: 'misconfigured' }, s, running);
     expect(missing.description).toBe('not found on this resource');
     expect(deploymentItem(s.deployments[0]!, s, { ...running, running: false }).contextValue).toBe(';deployment;stopped;');
+  });
+});
+
+describe('honest looks: no green before a success, none on a backend that cannot serve', () => {
+  it('a backend nothing has answered yet is "not checked yet", and so are its deployments', () => {
+    const s = snap({ status: 'unknown', latencyMs: undefined, remainingRequests: undefined, remainingTokens: undefined, lastStatus: undefined,
+      deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown', cooldownUntil: 0, lastStatus: undefined, requests: 0 }] });
+    const m = backendItem(s, running);
+    expect(m).toMatchObject({ iconId: 'question', colorId: undefined, description: 'not checked yet' });
+    expect(m.contextValue).toContain(';unknown;');
+    expect(deploymentItem(s.deployments[0]!, s, running)).toMatchObject({ iconId: 'circle-outline', colorId: undefined, contextValue: ';deployment;unknown;' });
+  });
+
+  it('the deployments of an unhealthy backend are grey and say why, never green', () => {
+    const s = snap({ status: 'unhealthy', reason: 'connection refused',
+      deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o-prod', status: 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 3 }] });
+    const d = deploymentItem(s.deployments[0]!, s, running);
+    expect(d.colorId).not.toBe('testing.iconPassed');
+    expect(d).toMatchObject({ iconId: 'circle-filled', colorId: 'disabledForeground', description: '→ gpt-4o-prod · backend unhealthy · 3 req', contextValue: ';deployment;unavailable;' });
+    expect(backendItem(s, running).description).toBe('unhealthy: connection refused');
+    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('testing.iconPassed');
   });
 });
 
