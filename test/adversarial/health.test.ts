@@ -165,6 +165,28 @@ describe('a deployment the resource lacks', () => {
     expect(missing.requests).toHaveLength(1);
   });
 
+  it('answers 429 with the throttled backend\'s time, not "no such deployment", when the one that has it is only throttled', async () => {
+    const missing = await startBackend((_q, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(deploymentNotFound);
+    });
+    const hot = await startBackend((_q, res) => {
+      res.writeHead(429, { 'retry-after-ms': '8000' });
+      res.end();
+    });
+    const { url } = await startProxy({ backends: [
+      { name: 'hot', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },
+      { name: 'missing', endpoint: missing.url, priority: 2, deployments: ['gpt-4o'] },
+    ] });
+    for (let i = 0; i < 2; i++) {
+      const r = await send(url, { path: chatPath('gpt-4o'), body: CHAT });
+      expect(r.status).toBe(429);
+      expect(r.json().error.code).toBe('PoolThrottled');
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(5);
+    }
+    expect([hot.requests.length, missing.requests.length]).toEqual([1, 1]);
+  });
+
   it('a 404 that is not DeploymentNotFound (an unknown path, a missing api-version) is the caller\'s: relayed, nothing rests', async () => {
     const strict = await startBackend((_q, res) => {
       res.writeHead(404, { 'content-type': 'application/json' });

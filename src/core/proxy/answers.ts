@@ -42,6 +42,7 @@ export async function answerAfterAttempts(ctx: ProxyContext, run: Attempts): Pro
   const { record } = ctx;
   const now = Date.now();
   const held = run.held;
+  run.held = undefined;
   const candidates = run.targets.candidates;
   if (held && run.targets.probe404 && held.head.statusCode === 404) {
     held.exchange.discard();
@@ -50,14 +51,15 @@ export async function answerAfterAttempts(ctx: ProxyContext, run: Attempts): Pro
     return;
   }
   const restingUntil = everyoneRestingUntil(candidates, now);
-  if (held && held.head.statusCode === 429 && restingUntil !== undefined) {
-    // Better than one backend's Retry-After: when the first of them is back.
+  // Better than one backend's Retry-After, or its "no such deployment" while
+  // another that has it is only throttled: when the first of them is back.
+  const back = held?.head.statusCode === 429 ? restingUntil : held?.deploymentMissing ? backByWaiting(restsOf(candidates, now)) : undefined;
+  if (held && back !== undefined) {
     held.exchange.discard();
-    throttled(ctx, restingUntil, now);
+    throttled(ctx, back, now);
     return;
   }
   if (held) {
-    run.held = undefined;
     record.backend = held.candidate.name;
     record.status = held.head.statusCode;
     if (run.budgetRefused) record.error = 'retry budget exhausted';
@@ -78,11 +80,17 @@ export async function answerAfterAttempts(ctx: ProxyContext, run: Attempts): Pro
   unavailable(ctx, restsOf(candidates, now), now);
 }
 
-/** Nobody could be asked: say why, in the most useful form for the client. */
-function unavailable(ctx: ProxyContext, rests: { name: string; rest: Rest }[], now: number): void {
+/** When the first candidate resting for throttling or failures is back (undefined: none is). */
+function backByWaiting(rests: readonly { rest: Rest }[]): number | undefined {
   let back = Infinity;
   for (const { rest } of rests) if ((rest.reason === 'throttled' || rest.reason === 'ejected') && rest.until < back) back = rest.until;
-  if (Number.isFinite(back)) {
+  return Number.isFinite(back) ? back : undefined;
+}
+
+/** Nobody could be asked: say why, in the most useful form for the client. */
+function unavailable(ctx: ProxyContext, rests: { name: string; rest: Rest }[], now: number): void {
+  const back = backByWaiting(rests);
+  if (back !== undefined) {
     throttled(ctx, back, now);
     return;
   }

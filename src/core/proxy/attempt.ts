@@ -29,6 +29,8 @@ export interface Held {
   exchange: Exchange;
   head: ResponseHead;
   candidate: PoolCandidate;
+  /** A 404 DeploymentNotFound: this backend lacks the deployment (others may have it). */
+  deploymentMissing?: boolean;
 }
 
 export class Attempts {
@@ -143,7 +145,7 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   }
   const verdict = report(run, c, { kind: 'answer', status, headers: head.headers, latencyMs, errorCode }, status, latencyMs);
   if (verdict.failover || (run.targets.probe404 && status === 404)) {
-    run.hold({ exchange, head, candidate: c });
+    run.hold({ exchange, head, candidate: c, deploymentMissing: errorCode !== undefined && verdict.failover && status === 404 });
     return 'next';
   }
   record.backend = c.name;
