@@ -49,6 +49,8 @@ export interface Verdict {
   failover: boolean;
   /** Why, for the request log: "HTTP 503", "connection refused". Empty when not failing over. */
   reason: string;
+  /** After a 429: how long the deployment rests, and which header said so (or 'default'). */
+  rest?: { ms: number; source: string };
 }
 
 const RELAY: Verdict = { failover: false, reason: '' };
@@ -89,7 +91,7 @@ function requestAnswer(h: BackendHealth, o: Extract<Outcome, { kind: 'answer' }>
     const d = throttleDelay(headers, at.now, at.cooldown.defaultSec * 1000, at.cooldown.maxSec * 1000);
     const what = at.deployment === ANY_DEPLOYMENT ? 'the backend' : at.deployment;
     h.throttle(at.deployment, at.now + d.ms, `429 on ${what}, resting ${Math.ceil(d.ms / 1000)} s (${d.source})`);
-    return { failover: true, reason: 'HTTP 429' };
+    return { failover: true, reason: 'HTTP 429', rest: d };
   }
   if (status === 401 || status === 403) {
     h.misconfigured(`${status}: ${status === 401 ? 'the backend refused our credential' : 'our credential lacks access (for Entra: the "Cognitive Services OpenAI User" role)'}`, at.now);

@@ -104,7 +104,7 @@ describe('deployments', () => {
     const { h } = health();
     observe(h, answer(200), at(T));
     const v = observe(h, answer(429, { 'retry-after-ms': '7000' }), at(T));
-    expect(v).toEqual({ failover: true, reason: 'HTTP 429' });
+    expect(v).toEqual({ failover: true, reason: 'HTTP 429', rest: { ms: 7000, source: 'retry-after-ms' } });
     expect(h.availableAt('gpt-4o')).toBe(T + 7_000);
     expect(h.availableAt('mini')).toBe(0);
     expect(h.snapshot(T)).toMatchObject({ status: 'healthy', deployments: [{ status: 'cooling', cooldownUntil: T + 7_000 }, { status: 'healthy' }] });
