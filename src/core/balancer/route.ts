@@ -29,9 +29,18 @@ export interface RouteRequest<C extends RouteCandidate> {
 export type RouteDecision<C extends RouteCandidate> =
   /** Send it there now. */
   | { kind: 'try'; candidate: C }
-  /** Hold the request and ask again at `until` (admission; today's router never says it). */
-  | { kind: 'wait'; until: number }
-  /** Nobody now; `retryAt` is when the first resting candidate is back (undefined: none will be by waiting). */
+  /**
+   * Hold the request, then ask again: at `until`, or as soon as `ready`
+   * settles (an admission queue releasing it); `cancel` is called if the
+   * client leaves first. Today's router never says it.
+   */
+  | { kind: 'wait'; until: number; ready?: Promise<unknown>; cancel?: () => void }
+  /**
+   * Nobody now. `retryAt`: when waiting will help (the first candidate
+   * resting for throttling or failures is back; or, with admission, when this
+   * request would fit); undefined when it will not (credentials, config, a
+   * missing deployment), and the pool answers why.
+   */
   | { kind: 'none'; retryAt: number | undefined };
 
 /** Why a candidate was passed over, for the request's timeline. */
@@ -58,7 +67,11 @@ export class Router<C extends RouteCandidate> {
     const c = pick(req.candidates, now, this.state(req.alias), tried);
     if (c) return { kind: 'try', candidate: c };
     let soonest = Infinity;
-    for (const x of req.candidates) if (!tried.has(x.name) && x.availableAt < soonest) soonest = x.availableAt;
+    for (const x of req.candidates) {
+      if (tried.has(x.name) || x.availableAt >= soonest) continue;
+      const rest = x.rest(now);
+      if (rest && (rest.reason === 'throttled' || rest.reason === 'ejected')) soonest = rest.until;
+    }
     return { kind: 'none', retryAt: Number.isFinite(soonest) ? soonest : undefined };
   }
 

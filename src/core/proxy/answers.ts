@@ -73,6 +73,11 @@ export async function answerAfterAttempts(ctx: ProxyContext, run: Attempts): Pro
     return;
   }
   if (run.budgetRefused) record.error = 'retry budget exhausted';
+  if (run.tried.size === 0 && run.retryAt !== undefined) {
+    // Nobody could be asked, but someone will be back (or, with admission, the request will fit) then.
+    throttled(ctx, run.retryAt, now);
+    return;
+  }
   if (restingUntil === undefined && run.tried.size > 0) {
     sendPoolError(ctx.res, 'NoBackendAvailable', { why: failoverSummary(ctx) });
     return;

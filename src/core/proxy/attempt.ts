@@ -6,7 +6,7 @@
  * reserve while another backend is tried, or moves on.
  *
  * `Attempts` has the three points where a request's story is told:
- * `skipped` (a candidate passed over, and why), `attempted` (each attempt's
+ * `onSkip` (a candidate passed over, and why), `attempted` (each attempt's
  * result) and `ended` (the outcome). The request log and timeline hook there.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
@@ -84,6 +84,38 @@ export class Attempts {
    */
   attempted(c: PoolCandidate, verdict: Verdict, _status: number | undefined, _latencyMs: number | undefined): void {
     if (verdict.failover) this.ctx.record.failovers.push({ backend: c.name, reason: verdict.reason });
+  }
+
+  /** When the router last said "nobody now": when waiting would help (see RouteDecision). */
+  retryAt: number | undefined;
+
+  /**
+   * Holds the request as the router's "wait" says (admission): until
+   * `until`, or until `ready` settles, or until the client leaves, whichever
+   * comes first. A client that leaves also calls `cancel` (it leaves the queue).
+   */
+  waitFor(wait: { until: number; ready?: Promise<unknown>; cancel?: () => void }): Promise<void> {
+    const gone = this.ctx.gone;
+    return new Promise((resolve) => {
+      let over = false;
+      const done = (): void => {
+        if (over) return;
+        over = true;
+        clearTimeout(timer);
+        if (gone.current === waiter) gone.current = undefined;
+        resolve();
+      };
+      const waiter = {
+        cancel: (): void => {
+          wait.cancel?.();
+          done();
+        },
+      };
+      const timer = setTimeout(done, Math.max(0, wait.until - Date.now()));
+      wait.ready?.then(done, done);
+      gone.current = waiter;
+      if (gone.aborted) waiter.cancel();
+    });
   }
 
   /** Keeps an answer in reserve; the one it replaces is thrown away. */

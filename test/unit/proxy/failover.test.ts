@@ -15,11 +15,12 @@ function throttled(headers: Record<string, string>) {
 }
 
 describe('failover', () => {
-  const variants: [string, Record<string, string>, number][] = [
+  // Headers are built when the test runs: a date made at collection time would be stale by then.
+  const variants: [string, Record<string, string> | (() => Record<string, string>), number][] = [
     ['retry-after-ms', { 'retry-after-ms': '7000' }, 7],
     ['x-ms-retry-after-ms', { 'x-ms-retry-after-ms': '9000' }, 9],
     ['Retry-After seconds', { 'retry-after': '12' }, 12],
-    ['Retry-After date', { 'retry-after': new Date(Date.now() + 20_000).toUTCString() }, 20],
+    ['Retry-After date', () => ({ 'retry-after': new Date(Date.now() + 20_000).toUTCString() }), 20],
     ['x-ratelimit-reset-requests', { 'x-ratelimit-reset-requests': '15s' }, 15],
     ['x-ratelimit-reset-tokens', { 'x-ratelimit-reset-tokens': '1m0s' }, 60],
     ['no header (default)', {}, 10],
@@ -27,7 +28,7 @@ describe('failover', () => {
   ];
   for (const [label, headers, seconds] of variants) {
     it(`a 429 with ${label} fails over at once and rests that backend ~${seconds}s`, async () => {
-      const hot = await throttled(headers);
+      const hot = await throttled(typeof headers === 'function' ? headers() : headers);
       const cold = await okBackend('cold');
       const { url, proxy } = await startProxy({ backends: [
         { name: 'hot', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },

@@ -1,10 +1,11 @@
 /**
- * Asks the router for a backend, sends the request there with that backend's
- * own credential, and on an answer worth failing over (429, 408, 5xx, 401/403,
- * a missing deployment, a connection error or timeout) asks again at once (no
- * sleeping), as long as nothing has reached the client and the retry budget
- * allows. Every outcome goes to `observe()`; when no attempt succeeds, the
- * best answer kept in reserve, or the pool's own, goes back.
+ * Asks the router for a backend (it may say "wait" first), sends the request
+ * there with that backend's own credential, and on an answer worth failing
+ * over (429, 408, 5xx, 401/403, a missing deployment, a connection error or
+ * timeout) asks again at once (no sleeping), as long as nothing has reached
+ * the client and the retry budget allows. Every outcome goes to `observe()`;
+ * when no attempt succeeds, the best answer kept in reserve, or the pool's
+ * own, goes back.
  *
  * Who may serve: `targets.ts`. Who next: `balancer/route.ts`. One attempt and
  * what it means: `attempt.ts`. The pool's own answers: `answers.ts`.
@@ -21,7 +22,16 @@ export const forward: Stage = async (ctx) => {
   try {
     while (run.tried.size < run.maxAttempts) {
       const next = ctx.pool.router.next(targets, run.tried, Date.now(), run.onSkip);
-      if (next.kind !== 'try' || !run.mayAttempt()) break;
+      if (next.kind === 'wait') {
+        await run.waitFor(next);
+        if (ctx.gone.aborted) return true;
+        continue;
+      }
+      if (next.kind === 'none') {
+        run.retryAt = next.retryAt;
+        break;
+      }
+      if (!run.mayAttempt()) break;
       if ((await attempt(ctx, run, next.candidate)) === 'done' || ctx.gone.aborted) return true;
     }
     if (!ctx.gone.aborted) await answerAfterAttempts(ctx, run);
