@@ -27,6 +27,9 @@ describe('Router', () => {
     expect(r.next(req, new Set(['c']), NOW)).toEqual({ kind: 'none', retryAt: NOW + 4_000 });
     const blocked = { alias: undefined, candidates: [c('a', 1, 1, Infinity, { reason: 'credential', until: Infinity, text: 'no API key' })] };
     expect(r.next(blocked, new Set(), NOW)).toEqual({ kind: 'none', retryAt: undefined });
+    // A missing deployment comes "back" in a minute, but only to be asked again: waiting is no answer.
+    const missing = { alias: 'x', candidates: [c('a', 1, 1, NOW + 60_000, { reason: 'notFound', until: NOW + 60_000, text: '404' })] };
+    expect(r.next(missing, new Set(), NOW)).toEqual({ kind: 'none', retryAt: undefined });
   });
 
   it('tells the timeline which untried candidates it passed over, and why', () => {
