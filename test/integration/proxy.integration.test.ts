@@ -70,7 +70,8 @@ suite('proxy', () => {
     const chats = (sim: typeof east) => sim!.requests.filter((r) => r.url.includes('/chat/completions'));
     assert.equal(chats(east).length, 3);
     assert.equal(chats(west).length, 0, 'west is priority 2: no traffic while east is healthy');
-    assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/);
+    // The status bar redraws on its own beat (at most every 250 ms).
+    await waitFor(() => assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/), 'both backends healthy in the status bar', api);
   });
 
   test('new terminals get the pool endpoint and client key while it runs, never an Azure key', async () => {
