@@ -168,6 +168,16 @@ export class BackendHealth {
     return Math.max(this.whole.cooldownUntil, d ? Math.max(d.cooldownUntil, d.notFoundUntil) : 0, this.ejectedUntil, this.misconfiguredUntil);
   }
 
+  /**
+   * When this backend can serve `deployment` again leaving 429 rests out
+   * (ejection, credential refusal, missing deployment): for a router that
+   * keeps its own, size-aware, throttle rests.
+   */
+  downUntil(deployment: string): number {
+    const d = deployment === ANY_DEPLOYMENT ? undefined : this.deployments.get(deployment);
+    return Math.max(d ? d.notFoundUntil : 0, this.ejectedUntil, this.misconfiguredUntil);
+  }
+
   /** Usable at all (ignoring rests)? */
   usable(): boolean {
     return this.config.enabled && this.credential === 'ok';

@@ -38,6 +38,11 @@ export class PoolCandidate implements RouteCandidate {
     return this.health.usable() ? this.health.availableAt(this.deployment) : Infinity;
   }
 
+  /** Like availableAt, without 429 rests: for quota routing, which rests by request size itself. */
+  get downUntil(): number {
+    return this.health.usable() ? this.health.downUntil(this.deployment) : Infinity;
+  }
+
   rest(now: number): Rest | undefined {
     return this.health.rest(this.deployment, now);
   }

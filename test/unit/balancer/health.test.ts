@@ -109,6 +109,7 @@ describe('deployments', () => {
     expect(h.availableAt('mini')).toBe(0);
     expect(h.snapshot(T)).toMatchObject({ status: 'healthy', deployments: [{ status: 'cooling', cooldownUntil: T + 7_000 }, { status: 'healthy' }] });
     expect(h.rest('gpt-4o', T)).toMatchObject({ reason: 'throttled', until: T + 7_000 });
+    expect(h.downUntil('gpt-4o')).toBe(0); // for a router that rests by size itself
     observe(h, answer(429, { 'retry-after': '3' }), at(T, 'request', 'mini'));
     expect(h.snapshot(T)).toMatchObject({ status: 'cooling', cooldownUntil: T + 7_000 });
     expect(h.snapshot(T + 7_001)).toMatchObject({ status: 'healthy', cooldownUntil: 0 });
@@ -121,6 +122,7 @@ describe('deployments', () => {
     expect(h.snapshot(T).deployments[0]!.status).toBe('healthy');
     expect(observe(h, answer(404, {}, 'DeploymentNotFound'), at(T))).toEqual({ failover: true, reason: 'HTTP 404 DeploymentNotFound' });
     expect(h.availableAt('gpt-4o')).toBe(T + NOT_FOUND_REST_MS);
+    expect(h.downUntil('gpt-4o')).toBe(T + NOT_FOUND_REST_MS);
     expect(h.rest('gpt-4o', T)).toMatchObject({ reason: 'notFound' });
     expect(h.availableAt('mini')).toBe(0);
     const later = T + NOT_FOUND_REST_MS + 1;
