@@ -18,6 +18,8 @@ import { startNginx } from './lib/nginx.mjs';
 import { runWrk } from './lib/wrk.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import * as R from './lib/report.mjs';
+import { quotaPhase, QUOTA_SCENARIO } from './lib/quota.mjs';
+import { summariseQuota, checkQuotaTargets, renderQuota } from './lib/quotaReport.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -34,7 +36,8 @@ const HELP = `Usage: node bench/run.mjs [options]   (npm run bench)
   --rounds N           interleaved rounds per measurement (default 3)
   --duration S         seconds per wrk run (default 2)
   --profile            also run the proxy under node --cpu-prof at c32 and summarise it
-  --only LIST          run only these sections: throughput,streaming,failover,profile
+  --only LIST          run only these sections: throughput,streaming,failover,quota,profile
+  --quota-minutes N    simulated minutes per quota cell (default 5; 3 with --quick)
   --profile-seconds S  seconds per body size in the profile run (default 5)
   --no-install         never apt-get install wrk / nginx-light
   --no-nginx           skip the nginx baseline
@@ -52,6 +55,7 @@ try {
       profile: { type: 'boolean' },
       only: { type: 'string' },
       'profile-seconds': { type: 'string' },
+      'quota-minutes': { type: 'string' },
       'no-install': { type: 'boolean' },
       'no-nginx': { type: 'boolean' },
       'no-build': { type: 'boolean' },
@@ -80,20 +84,24 @@ const cfg = {
   stream: { rounds: opt.quick ? 1 : 3, seq: opt.quick ? 2 : 3, conc: 32, chunks: 50, intervalMs: 20 },
   failoverMs: opt.quick ? 2000 : 4000,
   profileSeconds: Number(opt['profile-seconds'] ?? 5),
+  quotaMinutes: Number(opt['quota-minutes'] ?? (opt.quick ? 3 : 5)),
 };
-const SECTIONS = ['throughput', 'streaming', 'failover', 'profile'];
+const SECTIONS = ['throughput', 'streaming', 'failover', 'quota', 'profile'];
 const only = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 for (const x of only ?? []) if (!SECTIONS.includes(x)) usage(`--only: unknown section "${x}" (${SECTIONS.join(', ')})`);
 const want = (section) => (only ? only.has(section) : section !== 'profile' || Boolean(opt.profile));
 const out = opt.out ?? join(ROOT, 'bench', 'results', 'latest.json');
-for (const k of ['rounds', 'seconds', 'profileSeconds']) {
-  if (!Number.isInteger(cfg[k]) || cfg[k] < 1) usage(`--${k === 'seconds' ? 'duration' : k === 'profileSeconds' ? 'profile-seconds' : k} must be a whole number >= 1`);
+const FLAG = { seconds: 'duration', profileSeconds: 'profile-seconds', quotaMinutes: 'quota-minutes' };
+for (const k of ['rounds', 'seconds', 'profileSeconds', 'quotaMinutes']) {
+  if (!Number.isInteger(cfg[k]) || cfg[k] < 1) usage(`--${FLAG[k] ?? k} must be a whole number >= 1`);
 }
 // A hard stop at twice the expected time plus a minute (the full run expects about 3 minutes).
 const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds * 6 * 3 * (cfg.seconds + 0.3) : 0)
   + (want('streaming') ? cfg.stream.rounds * 3 * (cfg.stream.seq + 1) * 1.2 : 0)
   + (want('failover') ? cfg.failoverMs / 1000 + 3 : 0)
-  + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0);
+  + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0)
+  // Each quota cell: its minutes, a minute's pause, start-up and drain; 3 loads x 3 targets; plus the estimator.
+  + (want('quota') ? 9 * ((cfg.quotaMinutes + 1) * (60 / QUOTA_SCENARIO.timeScale) + 3) + 10 : 0);
 const DEADLINE_MS = Math.round(2 * expectedSec * 1000 + 60_000);
 
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
@@ -175,6 +183,10 @@ async function main() {
   await procs.stop(env.proxy.child);
   if (env.nginx) await procs.stop(env.nginx.child);
   if (want('failover')) result.failover = { run: await failoverPhase(env) };
+  if (want('quota')) {
+    result.quota = await quotaPhase({ procs, cli: CLI, startProxy, loadCpu, proxyCpu, log, minutes: cfg.quotaMinutes });
+    result.quota.estimator = estimatorCost();
+  }
   if (want('profile') && tools.wrk) result.profile = await profilePhase(env);
   if (env.backend.exitCode !== null) notes.push(`the bench backends exited early: ${env.backendErr.text}`);
 
@@ -193,7 +205,13 @@ async function main() {
   result.summary = { throughput: cells, streaming: streams, failover, rss: result.rss, noise: result.noise, targets };
   result.elapsedSec = Math.round((Date.now() - t0) / 1000);
 
-  const text = R.renderAll({ result, cfg, cells, streams, failover, targets });
+  let text = R.renderAll({ result, cfg, cells, streams, failover, targets });
+  if (result.quota) {
+    const rows = summariseQuota(result.quota);
+    const quotaTargets = checkQuotaTargets(rows, 5000 / QUOTA_SCENARIO.timeScale);
+    result.summary.quota = { rows, targets: quotaTargets };
+    text += `\n\n${renderQuota(result.quota, rows, quotaTargets, result.quota.estimator)}`;
+  }
   process.stdout.write(`${text}\n`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -327,16 +345,29 @@ async function failoverPhase({ ports, throttledPort, small }) {
 }
 
 /** Starts `node dist/cli.js serve` on the proxy core with a config file; resolves once it listens. */
-async function startProxy(file, config, nodeArgs = []) {
+async function startProxy(file, config, nodeArgs = [], keyEnv = {}) {
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify(config, null, 2));
   const env = { ...process.env, AOAI_POOL_CLIENT_KEY: CLIENT_KEY };
   for (const b of config.backends) env[`AOAI_POOL_KEY_${b.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = `bench-upstream-key-${b.name}`;
+  Object.assign(env, keyEnv);
   const child = procs.start(process.execPath, [...nodeArgs, CLI, 'serve', '--config', path, '--port', '0'], { cpu: proxyCpu, env, cwd: dir });
   const m = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000, 'the proxy');
   drain(child.stdout);
   drain(child.stderr);
   return { child, url: m[1] };
+}
+
+/** The charge estimate's cost per request (bench/lib/estimateCost.ts, through tsx), on the load core. */
+function estimatorCost() {
+  const args = ['--import', 'tsx', join(ROOT, 'bench', 'lib', 'estimateCost.ts')];
+  const r = spawnSync(tools.taskset && loadCpu !== undefined ? 'taskset' : process.execPath,
+    tools.taskset && loadCpu !== undefined ? ['-c', String(loadCpu), process.execPath, ...args] : args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) {
+    notes.push(`estimator cost not measured: ${(r.stderr || r.error?.message || '').split('\n')[0]}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout);
 }
 
 /** Runs bench/lib/client.mjs on the load core and returns its JSON. */

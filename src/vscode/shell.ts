@@ -1,5 +1,7 @@
 /** The extension-lifetime objects every command handler may use. */
+import type * as vscode from 'vscode';
 import type { Redactor } from '../core';
+import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { PoolController } from './controller';
 import type { ShellLog } from './log';
@@ -11,4 +13,7 @@ export interface Shell {
   auth: EntraAuth;
   log: ShellLog;
   redactor: Redactor;
+  /** The extension's globalState (e.g. the subscriptions picked last time). */
+  memento: vscode.Memento;
+  approval: WorkspaceApproval;
 }

@@ -24,7 +24,7 @@ export async function poolApi(): Promise<TestApi> {
   const ext = vscode.extensions.getExtension<AoaiPoolApi>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is not installed in the test host`);
   const api = await ext.activate();
-  for (const name of ['proxy', 'simulators', 'clientKey', 'terminalEnvironment'] as const) {
+  for (const name of ['proxy', 'simulators', 'clientKey', 'terminalEnvironment', 'logLines', 'setApprovalResponder', 'forgetApprovals', 'useTokenCredential', 'secretStorage'] as const) {
     assert.equal(typeof api[name], 'function', `api.${name} is missing: is the extension in Test mode?`);
   }
   return api as TestApi;
@@ -37,6 +37,14 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   if (isDeepStrictEqual(config().inspect(key)?.globalValue, value)) return;
   await config().update(key, value, vscode.ConfigurationTarget.Global);
   await waitFor(() => isDeepStrictEqual(config().inspect(key)?.globalValue, value), `aoaiPool.${key} = ${JSON.stringify(value)}`);
+}
+
+/** Writes a workspace setting (.vscode/settings.json of the test folder) and waits until this extension host reads it back. */
+export async function setWorkspaceSetting(key: string, value: unknown): Promise<void> {
+  assert.ok(vscode.workspace.workspaceFolders?.length, 'no workspace folder open: runTests.ts opens one');
+  if (isDeepStrictEqual(config().inspect(key)?.workspaceValue, value)) return;
+  await config().update(key, value, vscode.ConfigurationTarget.Workspace);
+  await waitFor(() => isDeepStrictEqual(config().inspect(key)?.workspaceValue, value), `workspace aoaiPool.${key} = ${JSON.stringify(value)}`);
 }
 
 /** Every aoaiPool.* key the extension contributes, without the prefix. */
@@ -53,6 +61,10 @@ export function contributedKeys(): string[] {
  */
 export async function resetPool(api: TestApi): Promise<void> {
   await vscode.commands.executeCommand('aoaiPool.stopProxy');
+  // Workspace settings first (the folder runTests opens), so no workspace backend waits for approval below.
+  for (const key of contributedKeys()) {
+    if (config().inspect(key)?.workspaceValue !== undefined) await setWorkspaceSetting(key, undefined);
+  }
   for (const name of BACKEND_NAMES) await vscode.commands.executeCommand('aoaiPool.clearApiKey', name);
   for (const key of contributedKeys()) {
     if (key !== 'port' && config().inspect(key)?.globalValue !== undefined) await setSetting(key, undefined);
@@ -65,6 +77,9 @@ export async function resetPool(api: TestApi): Promise<void> {
     api,
   );
   await api.whenIdle();
+  await api.forgetApprovals();
+  api.setApprovalResponder(undefined);
+  api.useTokenCredential(undefined);
   assert.deepEqual(api.simulators(), [], 'simulators left running');
   assert.deepEqual(api.terminalEnvironment(), {}, 'terminal variables left behind');
 }

@@ -82,6 +82,8 @@ suite('proxy', () => {
       AZURE_OPENAI_API_KEY: clientKey,
       OPENAI_BASE_URL: `${url}/v1`,
       OPENAI_API_KEY: clientKey,
+      // Both Azure clients refuse to start without it (issue 9).
+      OPENAI_API_VERSION: '2025-04-01-preview',
     };
     await waitFor(() => assert.deepEqual(api.terminalEnvironment(), expected), 'the terminal variables', api);
     assert.ok(!Object.values(api.terminalEnvironment()).includes(east!.apiKey));
@@ -90,6 +92,12 @@ suite('proxy', () => {
     const env = api.terminalEnvironment();
     const models = await httpRequest(`${env.OPENAI_BASE_URL}/models`, { headers: { 'api-key': env.OPENAI_API_KEY! } });
     assert.equal(models.status, 200, models.body);
+    // And what Node's AzureOpenAI() does with the same variables: OPENAI_BASE_URL + /deployments/{model}/... + api-version.
+    const azure = await httpRequest(`${env.OPENAI_BASE_URL}/deployments/gpt-4o/chat/completions?api-version=${env.OPENAI_API_VERSION}`, {
+      method: 'POST', headers: { 'api-key': env.AZURE_OPENAI_API_KEY!, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(azure.status, 200, azure.body);
 
     // The setting turns them off while the proxy keeps running.
     await setSetting('terminalEnvironment', false);

@@ -93,7 +93,7 @@ for (const flavor of flavorsFromEnv()) {
     it('goes from the welcome view to three healthy simulated backends serving a terminal, and logs it', async () => {
       await wb.clickActivityBar('AOAI Pool');
       assert.match(await wb.welcomeText(VIEW), /^No backends yet\./);
-      assert.deepEqual(await wb.welcomeButtons(VIEW), ['Add Backend', 'Try with simulated backends', 'Sign in to Azure']);
+      assert.deepEqual(await wb.welcomeButtons(VIEW), ['Add Backends from Azure…', 'Add Backend', 'Try with simulated backends', 'Sign in to Azure']);
 
       await wb.runCommand('AOAI Pool: Try with Simulated Backends');
       const top = (rows: TreeRow[]) => rows.filter((r) => r.level === 1);

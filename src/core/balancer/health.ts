@@ -12,6 +12,8 @@
  * | disabled      | the config says `enabled: false`                                | the config enables it                       | none                                                   |
  * | keyMissing    | an `apiKey` backend has no key                                  | a key is set                                | none                                                   |
  * | signedOut     | an `entra` backend has nobody signed in, or no token came       | a token comes                               | none                                                   |
+ * | hostRefused   | its host may not receive credentials (not an Azure OpenAI host) | the user allows the host                    | none                                                   |
+ * | awaitingApproval | it comes from workspace settings not approved yet            | the user approves it                        | none                                                   |
  * | misconfigured | 401/403 from a request or a probe; a probe finds no API (404)   | a success (see below)                       | retried after 60 s; the status stays until a success   |
  * | unhealthy     | a failure: host not found, refused, reset, timeout, 5xx, 408    | a success                                   | ejected at a connect failure or 3 failures in a row (5 s, doubling to 5 min); retried when that ends; the status stays until a success |
  * | cooling       | a 429 for the whole backend, or every deployment is resting     | the rest ends                               | none until it ends                                     |
@@ -37,7 +39,14 @@ export type BackendStatus =
   | 'misconfigured'
   | 'signedOut'
   | 'keyMissing'
+  // Credentials withheld on purpose (issue 9): the endpoint's host may not receive
+  // keys or tokens, or the backend comes from workspace settings not yet approved.
+  | 'hostRefused'
+  | 'awaitingApproval'
   | 'disabled';
+
+/** Why a backend gets no credential (see auth/credentials.ts `credentialProblem`). */
+export type CredentialProblemState = 'keyMissing' | 'signedOut' | 'hostRefused' | 'awaitingApproval';
 
 /**
  * `unavailable`: the backend itself cannot serve (unhealthy, misconfigured,
@@ -128,7 +137,7 @@ interface DeploymentState {
 const fresh = (): DeploymentState => ({ cooldownUntil: 0, notFoundUntil: 0, notFound: false, lastStatus: undefined, requests: 0 });
 
 export class BackendHealth {
-  credential: 'ok' | 'keyMissing' | 'signedOut' = 'ok';
+  credential: 'ok' | CredentialProblemState = 'ok';
   credentialReason: string | undefined;
   condition: Condition = 'unknown';
   /** Why the condition is what it is (unhealthy, misconfigured). */
@@ -201,7 +210,7 @@ export class BackendHealth {
   // ---- transitions (called by observe()) ----------------------------------
 
   /** Where this backend's credential stands; `ok` clears the reason. */
-  setCredential(state: 'ok' | 'keyMissing' | 'signedOut', reason?: string): void {
+  setCredential(state: 'ok' | CredentialProblemState, reason?: string): void {
     const next = state === 'ok' ? undefined : reason;
     if (this.credential === state && this.credentialReason === next) return;
     this.credential = state;
@@ -375,7 +384,8 @@ export class BackendHealth {
   private overall(now: number, own: BackendStatus, deps: readonly DeploymentSnapshot[]): { status: BackendStatus; reason: string | undefined; cooldownUntil: number } {
     const reason = own === 'disabled' ? 'disabled in the config'
       : own === 'keyMissing' ? this.credentialReason ?? 'no API key'
-        : own === 'signedOut' ? this.credentialReason ?? 'not signed in to Azure' : this.conditionReason;
+        : own === 'signedOut' ? this.credentialReason ?? 'not signed in to Azure'
+          : own === 'hostRefused' || own === 'awaitingApproval' ? this.credentialReason : this.conditionReason;
     if (own !== 'healthy' && own !== 'unknown') return { status: own, reason, cooldownUntil: 0 };
     const whole = this.whole.cooldownUntil > now ? this.whole.cooldownUntil : 0;
     let until = whole;

@@ -15,11 +15,11 @@
  * | other 4xx                                        | the caller's business: relay                    | no change (our probe's problem)   |
  * | connect failure (host not found, refused)        | failure, ejected at once; fail over             | same                              |
  * | reset, timeout, other transport failure          | failure; fail over                              | same                              |
- * | no key / no token (or one again)                 | credential state; fail over                     | credential state                  |
+ * | no credential (key, token, host refused, approval) | credential state; fail over                    | credential state                  |
  *
  * A client that leaves is nobody's failure: callers do not observe it.
  */
-import { ANY_DEPLOYMENT, type BackendHealth } from './health';
+import { ANY_DEPLOYMENT, type BackendHealth, type CredentialProblemState } from './health';
 import { parseRemaining, throttleDelay, type HeaderBag } from './throttle';
 
 export type Outcome =
@@ -33,7 +33,7 @@ export type Outcome =
   }
   | { kind: 'transport'; failure: 'connect' | 'timeout' | 'reset' | 'other'; message: string }
   /** `ok`: a credential was had (clears a previous `signedOut`). */
-  | { kind: 'credential'; state: 'ok' | 'keyMissing' | 'signedOut'; reason?: string };
+  | { kind: 'credential'; state: 'ok' | CredentialProblemState; reason?: string };
 
 export interface Observation {
   source: 'request' | 'probe';

@@ -9,7 +9,6 @@
  * `onSkip` (a candidate passed over, and why), `attempted` (each attempt's
  * result) and `ended` (the outcome). The request log and timeline hook there.
  */
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import { mayBeDeploymentNotFound, observe, type Observation, type Outcome, type Verdict } from '../balancer/observe';
 import type { SkipListener } from '../balancer/route';
@@ -18,7 +17,8 @@ import { ANY_DEPLOYMENT } from '../balancer/health';
 import { upstreamRequestHeaders } from './headers';
 import { Exchange, type ResponseHead } from './exchange';
 import { upstreamPath } from './routes';
-import { learnIds, teachesOwner } from './sticky';
+import { ownerLearner, teachesOwner } from './sticky';
+import { bodyCoding, decodeBody } from './encoding';
 import { describeUpstreamError } from './upstream';
 import type { PoolCandidate } from './pool';
 import type { ProxyContext } from './context';
@@ -98,23 +98,23 @@ export class Attempts {
     const gone = this.ctx.gone;
     return new Promise((resolve) => {
       let over = false;
+      let untrack: () => void = () => undefined;
       const done = (): void => {
         if (over) return;
         over = true;
         clearTimeout(timer);
-        if (gone.current === waiter) gone.current = undefined;
+        untrack();
         resolve();
-      };
-      const waiter = {
-        cancel: (): void => {
-          wait.cancel?.();
-          done();
-        },
       };
       const timer = setTimeout(done, Math.max(0, wait.until - Date.now()));
       wait.ready?.then(done, done);
-      gone.current = waiter;
-      if (gone.aborted) waiter.cancel();
+      // Cancelled at once if the client already left.
+      untrack = gone.track({
+        cancel: (): void => {
+          if (!over) wait.cancel?.();
+          done();
+        },
+      });
     });
   }
 
@@ -138,7 +138,8 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   // A retryable answer kept in case nothing better came: something might now.
   run.hold(undefined);
   record.attempts++;
-  const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await pool.auth.headerFor(c.backend);
+  // A client that leaves during a token fetch rejects the race (ClientLeftError): the server ends the request.
+  const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await ctx.gone.race(pool.auth.headerFor(c.backend));
   if (ctx.gone.aborted) return 'done';
   if (!auth.ok) {
     report(run, c, { kind: 'credential', state: auth.state, reason: auth.reason }, undefined, undefined);
@@ -172,7 +173,7 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   const latencyMs = performance.now() - started;
   let errorCode: string | undefined;
   if (mayBeDeploymentNotFound(status, c.deployment)) {
-    errorCode = errorCodeOf(head.headers, await exchange.peekBody());
+    errorCode = await errorCodeOf(head.headers, await exchange.peekBody());
     if (ctx.gone.aborted) return 'done';
   }
   const verdict = report(run, c, { kind: 'answer', status, headers: head.headers, latencyMs, errorCode }, status, latencyMs);
@@ -184,7 +185,7 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   record.status = status;
   // Found by asking around: remember who holds these ids.
   if (run.targets.probe404 && status < 400 && ctx.stateIds) ctx.settings.sticky.setAll(ctx.stateIds, c.name);
-  const learn = teachesOwner(ctx.req.method, ctx.route?.kind, status) ? (first: Buffer) => learnIds(ctx.settings.sticky, c.name, first) : undefined;
+  const learn = teachesOwner(ctx.req.method, ctx.route?.kind, status) ? ownerLearner(ctx.settings.sticky, c.name) : undefined;
   const r = await exchange.relay(ctx.res, c.name, ctx.settings.mask, learn);
   if (r.kind === 'failedBeforeBody') {
     const d = describeUpstreamError(r.error);
@@ -217,14 +218,16 @@ function transportKind(kind: ReturnType<typeof describeUpstreamError>['kind']): 
   return kind === 'aborted' ? 'other' : kind;
 }
 
-/** `error.code` of a small JSON error body, decoded if the backend compressed it. */
-export function errorCodeOf(headers: IncomingHttpHeaders, raw: Buffer): string | undefined {
+/** `error.code` of a small JSON error body, decoded first if the backend compressed it (off the event loop). */
+export function errorCodeOf(headers: IncomingHttpHeaders, raw: Buffer): Promise<string | undefined> {
+  const coding = bodyCoding(headers['content-encoding']);
+  if (coding === undefined) return Promise.resolve(undefined);
+  if (coding === 'identity') return Promise.resolve(codeIn(raw));
+  return new Promise((resolve) => decodeBody(raw, coding, 1024 * 1024, (err, body) => resolve(err ? undefined : codeIn(body))));
+}
+
+function codeIn(body: Buffer): string | undefined {
   try {
-    const enc = String(headers['content-encoding'] ?? '').trim().toLowerCase();
-    const limit = { maxOutputLength: 1024 * 1024 };
-    const body = enc === 'gzip' || enc === 'x-gzip' ? gunzipSync(raw, limit)
-      : enc === 'deflate' ? inflateSync(raw, limit)
-        : enc === 'br' ? brotliDecompressSync(raw, limit) : raw;
     const parsed = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown } } | null;
     const code = parsed?.error?.code;
     return typeof code === 'string' ? code : undefined;

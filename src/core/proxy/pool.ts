@@ -93,15 +93,18 @@ export class PoolRuntime {
   }
 
   /**
-   * Marks backends without a key, or without anyone signed in, so they show
-   * as such before any request; and clears those marks once the credential
-   * is there. A token that fails later is found by requests and probes.
+   * Marks backends without a key, without anyone signed in, whose host may
+   * not receive credentials or that wait for approval, so they show as such
+   * before any request; and clears those marks once that is resolved. A
+   * token that fails later is found by requests and probes. (Health
+   * announces what changed by itself.)
    */
   refreshCredentials(): void {
     for (const [, h] of this.pairs) {
       const missing = this.auth.missingCredential(h.config);
       if (missing) h.setCredential(missing.state, missing.reason);
-      else if (h.credential !== 'ok' && (h.config.auth === 'apiKey' || h.credential === 'signedOut')) h.setCredential('ok');
+      // Nothing in the way any more (a key set, a sign-in, a host allowed, an approval): usable again.
+      else if (h.credential !== 'ok') h.setCredential('ok');
     }
   }
 

@@ -9,7 +9,7 @@
  * Clients and tests may rely on the codes; the README's "Error codes" table
  * lists them and a test keeps it in step with this file.
  */
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { azureErrorBody } from '../errors';
 import { sendJson } from './http';
 
@@ -129,6 +129,12 @@ export const POOL_ERRORS = {
     when: 'the last backend tried timed out',
     message: (p: { why: string }) => `no backend answered in time (${p.why})`,
   } as Entry<{ why: string }>,
+  UpstreamBodyUnreadable: {
+    status: 502, type: 'server_error',
+    when: 'a backend answered an error with a body the pool cannot decode (an unknown or stacked Content-Encoding, corrupt, or over 1 MB decoded), so it could not be masked',
+    message: (p: { backend: string; status: number; coding: string }) =>
+      `backend "${p.backend}" answered HTTP ${p.status} with a body the pool cannot decode (content-encoding: ${p.coding}); it is not passed on because secrets in it could not be masked`,
+  } as Entry<{ backend: string; status: number; coding: string }>,
   InternalError: {
     status: 500, type: 'server_error',
     when: 'a bug in the proxy; the log has the details',
@@ -156,4 +162,15 @@ export function sendPoolError<K extends PoolErrorName>(
 /** The status a catalogued code answers with. */
 export function poolErrorStatus(code: PoolErrorName): number {
   return POOL_ERRORS[code].status;
+}
+
+/**
+ * A catalogued error as raw HTTP/1.1 bytes that close the connection, for the
+ * socket-level answers Node's parser hands us (no ServerResponse exists yet).
+ */
+export function rawPoolError<K extends PoolErrorName>(code: K, params: ParamsOf<K>): string {
+  const entry = POOL_ERRORS[code] as Entry<ParamsOf<K>>;
+  const body = azureErrorBody(code, entry.message(params), { type: entry.type });
+  return `HTTP/1.1 ${entry.status} ${STATUS_CODES[entry.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -7,4 +7,6 @@ export * from './settings';
 export * from './inputs';
 export * from './jwt';
 export * from './apim';
+export * from './approval';
 export * from './manifest';
+export * from './discovery';

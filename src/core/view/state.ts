@@ -108,17 +108,3 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
   }
   return { text, tooltipMarkdown: `${lines.join('  \n')}\n\nClick for actions`, backgroundColorId };
 }
-
-/**
- * What new integrated terminals get while the pool runs, so the Azure and
- * OpenAI SDKs reach the pool without code changes. The key is the pool's own
- * client key, never an Azure key.
- */
-export function terminalEnvironment(url: string, clientKey: string): Record<string, string> {
-  return {
-    AZURE_OPENAI_ENDPOINT: url,
-    AZURE_OPENAI_API_KEY: clientKey,
-    OPENAI_BASE_URL: `${url}/v1`,
-    OPENAI_API_KEY: clientKey,
-  };
-}

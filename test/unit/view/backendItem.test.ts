@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
 import { backendItem, deploymentItem, hasCountdown, idleSnapshot, DEPLOYMENT_LOOK, STATUS_LOOK } from '../../../src/core/view';
 import { validateConfig } from '../../../src/core/config';
+import { credentialProblem, type CredentialSource } from '../../../src/core/auth/credentials';
 
 const NOW = 1_700_000_000_000;
 
@@ -157,12 +158,33 @@ describe('countdown bookkeeping and idle snapshots', () => {
     });
     if (!r.ok) throw new Error('invalid');
     const [a, b, c] = r.config.backends;
-    // Nothing is known about health while stopped: never "healthy", never a green dot.
-    expect(idleSnapshot(a!, false)).toMatchObject({ status: 'keyMissing', deployments: [{ status: 'unavailable' }] });
-    expect(idleSnapshot(a!, true)).toMatchObject({ status: 'unknown', deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown' }] });
-    expect(idleSnapshot(b!, true).status).toBe('disabled');
-    expect(idleSnapshot(c!, false).status).toBe('unknown');
-    expect(idleSnapshot(c!, false, true)).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
-    expect(idleSnapshot(a!, true, true).status).toBe('unknown');
+    // The same rule as a running proxy: credentialProblem() from a credential source.
+    const source = (key: string | undefined, signedIn: boolean, extra: Partial<CredentialSource> = {}): CredentialSource =>
+      ({ apiKey: () => key, tokenCredential: () => (signedIn ? { getToken: async () => null } : undefined), ...extra });
+    const idle = (x: typeof a, src: CredentialSource) => idleSnapshot(x!, credentialProblem(src, x!));
+    expect(idle(a, source(undefined, true))).toMatchObject({ status: 'keyMissing', reason: expect.stringContaining('no API key') });
+    // Nothing is known about health while stopped: "not checked yet", never healthy, never a green dot.
+    expect(idle(a, source(undefined, true))).toMatchObject({ deployments: [{ status: 'unavailable' }] });
+    expect(idle(a, source('k', false))).toMatchObject({ status: 'unknown', reason: undefined, deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown' }] });
+    expect(idle(b, source(undefined, false))).toMatchObject({ status: 'disabled', reason: undefined });
+    expect(idle(c, source(undefined, true)).status).toBe('unknown');
+    expect(idle(c, source(undefined, false))).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
+    const withheld = source('k', true, { withheld: () => ({ state: 'awaitingApproval', reason: 'from the workspace' }) });
+    expect(idle(a, withheld)).toMatchObject({ status: 'awaitingApproval', reason: 'from the workspace' });
+    expect(idle(c, withheld).status).toBe('awaitingApproval');
+  });
+
+  it('shows refused and waiting backends with their own look, also while the proxy is stopped', () => {
+    const refused = snap({ status: 'hostRefused', reason: 'no credential sent to evil.test: ... add "evil.test" to aoaiPool.security.credentialHosts' });
+    const waiting = snap({ status: 'awaitingApproval', reason: 'from this workspace\'s settings, waiting for your approval' });
+    for (const running of [true, false]) {
+      const r = backendItem(refused, { now: NOW, running });
+      expect(r).toMatchObject({ iconId: 'lock', description: 'credentials refused: host not allowed' });
+      expect(r.contextValue).toContain(';hostRefused;');
+      expect(r.tooltipMarkdown).toContain('aoaiPool\\.security\\.credentialHosts');
+      const w = backendItem(waiting, { now: NOW, running });
+      expect(w).toMatchObject({ iconId: 'shield', description: 'waiting for approval' });
+      expect(w.contextValue).toContain(';awaitingApproval;');
+    }
   });
 });

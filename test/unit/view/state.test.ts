@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
-import { INITIAL_STATE, healthCount, statusBarModel, statusBarRedrawAt, terminalEnvironment, type PoolState } from '../../../src/core/view';
+import { INITIAL_STATE, healthCount, statusBarModel, statusBarRedrawAt, type PoolState } from '../../../src/core/view';
 
 const NOW = 1_700_000_000_000;
 const b = (name: string, status: BackendSnapshot['status'], enabled = true, deployments: BackendSnapshot['deployments'] = []) =>
@@ -68,16 +68,5 @@ describe('statusBarModel', () => {
     const m = statusBarModel({ ...INITIAL_STATE, status: 'failed', lastError: 'port 8787 on 127.0.0.1 is already in use' }, []);
     expect(m.tooltipMarkdown).toContain('already in use');
     expect(m.backgroundColorId).toBe('statusBarItem.errorBackground');
-  });
-});
-
-describe('terminalEnvironment', () => {
-  it('points both SDK families at the pool with the client key', () => {
-    expect(terminalEnvironment('http://127.0.0.1:8787', 'aoai-pool-k')).toEqual({
-      AZURE_OPENAI_ENDPOINT: 'http://127.0.0.1:8787',
-      AZURE_OPENAI_API_KEY: 'aoai-pool-k',
-      OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1',
-      OPENAI_API_KEY: 'aoai-pool-k',
-    });
   });
 });

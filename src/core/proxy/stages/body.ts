@@ -43,20 +43,29 @@ function tooLarge(ctx: ProxyContext, cap: number): void {
   ctx.res.once('finish', () => ctx.req.destroy());
 }
 
+/**
+ * Reads the body to its end. Stops at once when the client leaves, including
+ * before this stage started listening (`ctx.gone.track` cancels at once
+ * then), so the handler never waits on a socket that is gone.
+ */
 function collect(ctx: ProxyContext, cap: number): Promise<Buffer | 'too-large' | 'timeout' | 'aborted'> {
   const { req } = ctx;
   const idleMs = ctx.pool.config.timeouts.idleMs;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    // Filled in last: track() may cancel at once, before it returns.
+    const registration: { untrack?: () => void } = {};
     const timer = setTimeout(onIdle, idleMs);
     function done(v: Buffer | 'too-large' | 'timeout' | 'aborted') {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);
-      req.off('aborted', onAbort);
-      ctx.res.off('close', onAbort);
+      registration.untrack?.();
       resolve(v);
     }
     function onData(chunk: Buffer) {
@@ -81,7 +90,6 @@ function collect(ctx: ProxyContext, cap: number): Promise<Buffer | 'too-large' |
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onAbort);
-    req.on('aborted', onAbort);
-    ctx.res.on('close', onAbort);
+    registration.untrack = ctx.gone.track({ cancel: onAbort });
   });
 }
