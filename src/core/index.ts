@@ -1,7 +1,7 @@
 /** The vscode-free core: shared by the extension, the CLI and the generators. */
 export * from './config';
 export { ProxyServer, STAGES, type ProxyServerOptions } from './proxy/server';
-export type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from './balancer/health';
+export type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStatus, HealthChange } from './balancer/health';
 export type { RequestRecord, PoolEventMap } from './events';
 export { Redactor, silentLogger, type Logger } from './log';
 export { PoolError, isPoolError, type PoolErrorCode } from './errors';

@@ -64,7 +64,8 @@ export class TransitionLog {
     const before = this.statuses.get(s.name);
     if (before === s.status) return;
     this.statuses.set(s.name, s.status);
-    if (before === undefined && s.status === 'healthy') return;
+    // A backend starts "not checked yet"; its first answer making it healthy is no news.
+    if ((before === undefined || before === 'unknown') && (s.status === 'healthy' || s.status === 'unknown')) return;
     const line = `backend ${s.name}: ${before ?? 'new'} -> ${s.status}${s.reason ? ` (${s.reason})` : ''}`;
     if (s.status === 'healthy' || s.status === 'disabled') this.log.info(line);
     else this.log.warn(line);

@@ -216,7 +216,22 @@ export async function startProxy(api: TestApi): Promise<{ url: string; port: num
   assert.equal(s.status, 'running', `after Start Proxy: ${JSON.stringify(s)}`);
   assert.ok(s.url && s.port, JSON.stringify(s));
   assert.equal(s.url, `http://127.0.0.1:${s.port}`);
+  await firstProbes(api);
   return { url: s.url, port: s.port, clientKey: await api.clientKey() };
+}
+
+/**
+ * A backend is "not checked yet" until something answers: the first probe
+ * round runs as the proxy starts. Waits until it has, in the tree too.
+ */
+export async function firstProbes(api: TestApi): Promise<void> {
+  // With probes off, backends stay "not checked yet" until traffic reaches them.
+  if (!(Number(api.proxy()?.config.healthProbe.intervalSec) > 0)) return;
+  await waitFor(
+    () => api.snapshots().every((b) => b.status !== 'unknown') && api.tree().every((n) => !/^not checked yet/.test(n.description ?? '')),
+    'the first probe round',
+    api,
+  );
 }
 
 /** A running pool of simulators from settings, each with its key set. */

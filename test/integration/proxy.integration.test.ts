@@ -25,7 +25,8 @@ suite('proxy', () => {
     assert.equal(s.simulated, true);
     assert.equal(s.url, `http://127.0.0.1:${s.port}`);
     assert.deepEqual(api.tree().map((n) => n.label), ['sim-1', 'sim-2', 'sim-3']);
-    assert.equal(api.statusBar().text, `$(pulse) AOAI Pool :${s.port} 3/3 (simulated)`);
+    // Healthy once the first probes answer (they run as the proxy starts).
+    await waitFor(() => api.statusBar().text === `$(pulse) AOAI Pool :${s.port} 3/3 (simulated)`, 'three healthy backends in the status bar', api);
 
     const reply = await chat(s.url!, await api.clientKey(), 'gpt-4o-mini');
     const served = String(reply.headers['x-aoai-pool-backend']);
@@ -69,7 +70,8 @@ suite('proxy', () => {
     const chats = (sim: typeof east) => sim!.requests.filter((r) => r.url.includes('/chat/completions'));
     assert.equal(chats(east).length, 3);
     assert.equal(chats(west).length, 0, 'west is priority 2: no traffic while east is healthy');
-    assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/);
+    // The status bar redraws on its own beat (at most every 250 ms).
+    await waitFor(() => assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/), 'both backends healthy in the status bar', api);
   });
 
   test('new terminals get the pool endpoint and client key while it runs, never an Azure key', async () => {

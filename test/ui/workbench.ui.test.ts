@@ -105,8 +105,14 @@ for (const flavor of flavorsFromEnv()) {
         'three healthy backends',
       );
       assert.deepEqual(top(rows).map((r) => r.label), ['sim-1', 'sim-2', 'sim-3']);
-      const status = await wb.statusBarItem(STATUS_ITEM);
-      assert.match(status, port ? new RegExp(`^AOAI Pool :${port} 3/3 \\(simulated\\)$`) : /^AOAI Pool :\d+ 3\/3 \(simulated\)$/);
+      // The status bar redraws on its own beat (at most every 250 ms): wait for it too.
+      const expected = port ? new RegExp(`^AOAI Pool :${port} 3/3 \\(simulated\\)$`) : /^AOAI Pool :\d+ 3\/3 \(simulated\)$/;
+      let status = await wb.statusBarItem(STATUS_ITEM);
+      for (const end = Date.now() + 5_000; !expected.test(status) && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await wb.statusBarItem(STATUS_ITEM);
+      }
+      assert.match(status, expected);
       for (const r of top(rows)) await wb.expandTreeItem(VIEW, r.label);
       // Wide enough for "healthy · 4 ms · 120k tok · 717 req".
       await wb.resizeSidebar(400);

@@ -13,7 +13,7 @@
 import type { CredentialProblemState } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
 import { COGNITIVE_SERVICES_SCOPE } from '../config/types';
-import type { Redactor } from '../log';
+import { RotatingSecrets, type Redactor } from '../log';
 import { credentialHostVerdict, type HostVerdict } from './hosts';
 import { CachedToken, type TokenCredentialLike } from './token';
 
@@ -98,11 +98,15 @@ function hostVerdict(backend: BackendConfig, hosts: readonly string[]): HostVerd
 /** Builds each backend's own credential header, caching Entra tokens per credential. */
 export class UpstreamAuth {
   private tokens = new WeakMap<TokenCredentialLike, CachedToken>();
+  /** Tokens are replaced every hour or so: each leaves the masker once it cannot be in flight any more. */
+  private readonly tokenMasks: RotatingSecrets;
 
   constructor(
     private readonly source: CredentialSource,
     private readonly redactor: Redactor,
-  ) {}
+  ) {
+    this.tokenMasks = new RotatingSecrets(redactor);
+  }
 
   /** Api-key backends answer without a promise: this runs on every request. */
   apiKeyHeader(backend: BackendConfig): UpstreamAuthResult {
@@ -128,7 +132,7 @@ export class UpstreamAuth {
     }
     try {
       const token = await cached.get();
-      this.redactor.add(token);
+      this.tokenMasks.use(token);
       return { ok: true, header: 'authorization', value: `Bearer ${token}` };
     } catch (e) {
       return { ok: false, state: 'signedOut', reason: `could not get an Entra token: ${this.redactor.mask(String((e as Error)?.message ?? e))}` };

@@ -59,7 +59,8 @@ function maskHeaders(headers: OutgoingHttpHeaders, mask: (s: string) => string):
 
 export class Exchange implements Dispatcher.DispatchHandler {
   private controller: Controller | undefined;
-  private mode: 'head' | 'held' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
+  private mode: 'head' | 'held' | 'peek' | 'peeked' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
+  private peeked: ((body: Buffer) => void) | undefined;
   private head: ResponseHead | undefined;
   private res: ServerResponse | undefined;
   private backend = '';
@@ -99,14 +100,31 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.mode = 'over';
       this.rejectHead(new Error('client disconnected'));
     } else if (this.mode !== 'over') {
+      this.endPeek();
       this.settle({ kind: 'clientGone' });
     }
   }
 
+  /**
+   * Reads a held error answer whole (up to MAX_ERROR_BODY, as it came: maybe
+   * compressed) without sending anything, so the caller can look inside it
+   * (a 404 that says DeploymentNotFound fails over); `relay()` then sends
+   * what was read, or `discard()` drops it.
+   */
+  peekBody(): Promise<Buffer> {
+    return new Promise((resolve) => {
+      if (this.mode !== 'held') return resolve(Buffer.alloc(0));
+      this.peeked = resolve;
+      this.mode = 'peek';
+      this.controller?.resume();
+    });
+  }
+
   /** Throws the response away, keeping the connection for reuse when it is small. */
   discard(): void {
+    const ended = this.mode === 'peeked';
     this.mode = 'discard';
-    this.controller?.resume();
+    if (!ended) this.controller?.resume();
   }
 
   /**
@@ -123,6 +141,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return new Promise((resolve) => {
       this.finish = resolve;
       if (this.cancelled) return this.settle({ kind: 'clientGone' });
+      if (this.mode === 'peeked') return this.sendBuffered(); // an error body, read already
       this.mode = h.statusCode >= 400 && !sse ? 'buffer' : 'relay';
       if (this.mode === 'relay' && onCreatedId) this.scanner = new CreatedIdScanner(h.headers['content-encoding'], onCreatedId);
       res.on('drain', this.onDrain);
@@ -161,6 +180,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         if (!res.write(chunk)) controller.pause();
         return;
       }
+      case 'peek':
       case 'buffer':
         this.size += chunk.length;
         if (this.size <= MAX_ERROR_BODY) this.chunks.push(chunk);
@@ -171,7 +191,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.mode === 'relay') {
+    if (this.mode === 'peek') {
+      this.endPeek();
+    } else if (this.mode === 'relay') {
       if (this.scanning > 0) this.bodyEnded = true; // onScanned ends it
       else this.endRelay();
     } else if (this.mode === 'buffer') {
@@ -188,6 +210,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.scanner?.close();
+    if (this.mode === 'peek') return this.endPeek(); // a broken error body: what we have
     if (this.cancelled || this.res?.destroyed) return this.settle({ kind: 'clientGone' });
     if (this.mode === 'buffer') {
       // A broken error body: send what we have.
@@ -282,6 +305,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private sendUnreadable(coding: string): void {
     sendPoolError(this.res!, 'UpstreamBodyUnreadable', { backend: this.backend, status: this.head!.statusCode, coding: this.mask(coding).slice(0, 100) }, { 'x-aoai-pool-backend': this.backend });
     this.settle({ kind: 'done' });
+  }
+
+  private endPeek(): void {
+    const p = this.peeked;
+    this.peeked = undefined;
+    if (this.mode === 'peek') this.mode = 'peeked';
+    p?.(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
   }
 
   private settle(r: RelayResult): void {

@@ -90,9 +90,9 @@ export const POOL_ERRORS = {
   } as Entry<{ id: string; aliases: readonly string[] }>,
   DeploymentNotFound: {
     status: 404, type: 'not_found_error',
-    when: 'no backend in the pool serves the requested alias',
-    message: (p: { alias: string; aliases: readonly string[] }) => `no backend in the pool serves "${p.alias}"; aliases: ${list(p.aliases)}`,
-  } as Entry<{ alias: string; aliases: readonly string[] }>,
+    when: 'no backend in the pool serves the requested alias, or every backend that does answered 404 DeploymentNotFound for it within the last minute',
+    message: (p: { alias: string; aliases: readonly string[]; detail?: string }) => p.detail ?? `no backend in the pool serves "${p.alias}"; aliases: ${list(p.aliases)}`,
+  } as Entry<{ alias: string; aliases: readonly string[]; detail?: string }>,
   StateNotFound: {
     status: 404, type: 'not_found_error',
     when: 'a stateful id (previous_response_id, file, thread, ...) is known to no backend in the pool',

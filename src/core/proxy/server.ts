@@ -10,9 +10,11 @@ import { isPoolError, PoolError } from '../errors';
 import { TypedEmitter, type PoolEventMap, type RequestRecord } from '../events';
 import { silentLogger, Redactor, maskingLogger, type Logger } from '../log';
 import { UpstreamAuth, type CredentialSource } from '../auth/credentials';
-import type { BackendHealth, BackendSnapshot } from '../balancer/health';
+import type { BackendSnapshot, HealthChange } from '../balancer/health';
+import { PoolHealth } from '../balancer/poolHealth';
 import { PoolRuntime } from './pool';
 import { HealthProber } from './probe';
+import { StateEvents } from './stateEvents';
 import { rawPoolError, sendPoolError } from './poolErrors';
 import { ClientGone, isClientLeft, type ProxyContext, type ProxySettings, type Stage } from './context';
 import { StickyMap } from './sticky';
@@ -63,6 +65,9 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   private requestSeq = 0;
   private readonly sticky = new StickyMap();
   private readonly retryBudget = new RetryBudget();
+  /** The one owner of health, across reloads; it announces each change by backend name. */
+  private readonly health = new PoolHealth();
+  private readonly stateEvents: StateEvents;
   private settings: ProxySettings;
   /** The response in progress on each client socket, for the whole-request deadline's 408. */
   private readonly inflight = new WeakMap<Socket, ServerResponse>();
@@ -74,7 +79,9 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.clientKey = options.clientKey;
     this.log = maskingLogger(options.logger ?? silentLogger, this.redactor);
     this.auth = new UpstreamAuth(options.credentials, this.redactor);
-    this.pool = new PoolRuntime(options.config, this.auth, (h) => this.healthChanged(h));
+    this.stateEvents = new StateEvents(() => this.listenerCount('state') > 0, (name, now) => this.health.snapshot(name, now), (s) => this.emit('state', s));
+    this.health.on('changed', (name, what) => this.healthChanged(name, what));
+    this.pool = new PoolRuntime(options.config, this.auth, this.health);
     this.prober = new HealthProber(() => this.pool, this.log);
     this.settings = this.makeSettings();
   }
@@ -153,8 +160,8 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
    */
   reload(config: PoolConfig): void {
     const old = this.pool;
-    this.pool = new PoolRuntime(config, this.auth, (h) => this.healthChanged(h), old);
-    this.prober.restart();
+    this.pool = new PoolRuntime(config, this.auth, this.health, old);
+    this.prober.reload();
     if (this.server) this.applyDeadlines(this.server, config);
     if (old.upstreams !== this.pool.upstreams) void old.upstreams.close();
     this.emit('reload', { ok: true, errors: [] });
@@ -181,6 +188,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   /** Stops listening, aborts in-flight requests and frees the port at once. */
   async close(): Promise<void> {
     this.prober.stop();
+    this.stateEvents.close();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -225,10 +233,14 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     socket.end(timeout ? rawPoolError('RequestTimeout', { reason }) : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   }
 
-  private healthChanged(h: BackendHealth): void {
-    // Every response changes health; a snapshot costs an allocation per
-    // request, so build one only when the tree or a test is listening.
-    if (this.listenerCount('state') > 0) this.emit('state', h.snapshot(Date.now()));
+  /**
+   * Every response changes some counter: `changed` says which backend and
+   * what kind of change, at no cost; `state` carries a snapshot, paced by
+   * StateEvents, for views that want one pushed.
+   */
+  private healthChanged(name: string, what: HealthChange): void {
+    this.emit('changed', name, what);
+    this.stateEvents.changed(name, what);
   }
 
   private emitState(s: BackendSnapshot): void {

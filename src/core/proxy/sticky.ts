@@ -152,9 +152,24 @@ export class CreatedIdScanner {
 }
 
 /**
- * id -> backend name, bounded: the oldest entries go first. It outlives
- * config reloads so a conversation survives an edit of the settings.
+ * Which answers teach the map who holds the ids they carry: a success to a
+ * POST that creates an object, and to a GET that reveals one (`GET
+ * /openai/v1/responses/{id}`) or lists them (`GET /openai/files`), on the
+ * routes where stateful objects live. Deployment routes are stateless.
  */
+export function teachesOwner(method: string | undefined, routeKind: string | undefined, status: number): boolean {
+  return status >= 200 && status < 300 && (method === 'POST' || method === 'GET') && (routeKind === 'v1' || routeKind === 'openai');
+}
+
+/**
+ * What to do with each id the scanner (CreatedIdScanner, which Exchange runs
+ * on a relayed body) finds in an answer that teaches: remember `backend` as
+ * its owner. The one place the learning policy meets the scanner.
+ */
+export function ownerLearner(sticky: StickyMap, backend: string): (id: string) => void {
+  return (id) => sticky.set(id, backend);
+}
+
 export class StickyMap {
   private readonly map = new Map<string, string>();
 
@@ -162,6 +177,11 @@ export class StickyMap {
 
   get(id: string): string | undefined {
     return this.map.get(id);
+  }
+
+  /** The owner of ids we found by asking the backends in turn: remembered like a created one. */
+  setAll(ids: readonly string[], backend: string): void {
+    for (const id of ids) this.set(id, backend);
   }
 
   set(id: string, backend: string): void {

@@ -3,7 +3,7 @@
  * every state's label, icon and menu flags are unit-tested without VS Code;
  * the shell only wraps the result in a TreeItem.
  */
-import type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from '../balancer/health';
+import type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStatus } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
 import { escapeMarkdown, formatCount, formatCountdown, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
@@ -49,6 +49,7 @@ interface Look {
 
 export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  unknown: { iconId: 'question', colorId: undefined, word: 'not checked yet' },
   cooling: { iconId: 'watch', colorId: 'list.warningForeground', word: 'cooling down' },
   unhealthy: { iconId: 'error', colorId: 'list.errorForeground', word: 'unhealthy' },
   misconfigured: { iconId: 'warning', colorId: 'list.errorForeground', word: 'misconfigured' },
@@ -58,6 +59,15 @@ export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   awaitingApproval: { iconId: 'shield', colorId: 'list.warningForeground', word: 'waiting for approval' },
   disabled: { iconId: 'circle-slash', colorId: 'disabledForeground', word: 'disabled' },
   stopped: { iconId: 'circle-outline', colorId: undefined, word: 'proxy stopped' },
+};
+
+/** Deployment dots: green only when the deployment can serve; the backend row says why not. */
+export const DEPLOYMENT_LOOK: Readonly<Record<DeploymentStatus, Look>> = {
+  healthy: { iconId: 'circle-filled', colorId: 'testing.iconPassed', word: 'healthy' },
+  unknown: { iconId: 'circle-outline', colorId: undefined, word: 'not checked yet' },
+  cooling: STATUS_LOOK.cooling,
+  misconfigured: STATUS_LOOK.misconfigured,
+  unavailable: { iconId: 'circle-filled', colorId: 'disabledForeground', word: 'backend unavailable' },
 };
 
 const REASON_CHARS = 60;
@@ -88,6 +98,9 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     case 'cooling':
       parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
       break;
+    case 'unknown':
+      parts.push(word, ...metrics(s));
+      break;
     case 'unhealthy': {
       const retry = s.ejectedUntil > opts.now ? `, retry in ${formatCountdown(s.ejectedUntil - opts.now)}` : '';
       parts.push(`${word}${retry}${reason ? `: ${reason}` : ''}`);
@@ -117,11 +130,12 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
 
 export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
   const running = itemLook(backend, opts.running) !== 'stopped';
-  const look = !running ? STATUS_LOOK.stopped : d.status === 'healthy' ? { ...STATUS_LOOK.healthy, iconId: 'circle-filled' } : STATUS_LOOK[d.status];
+  const look = !running ? STATUS_LOOK.stopped : DEPLOYMENT_LOOK[d.status];
   const parts: string[] = [];
   if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
   if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
+  else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
   if (d.requests > 0) parts.push(`${d.requests} req`);
   const warning = opts.aliasWarnings?.get(d.alias);
   // A health problem keeps its icon; otherwise the row shows the alias warning.
@@ -149,7 +163,8 @@ export function hasCountdown(s: BackendSnapshot, now: number): boolean {
  * proxy applies). Shaped like a live snapshot so the tree has one code path.
  */
 export function idleSnapshot(b: BackendConfig, problem: { state: BackendStatus; reason: string } | undefined): BackendSnapshot {
-  const status: BackendStatus = !b.enabled ? 'disabled' : problem?.state ?? 'healthy';
+  // Nothing is known about health while stopped: "not checked yet", never healthy.
+  const status: BackendStatus = !b.enabled ? 'disabled' : problem?.state ?? 'unknown';
   return {
     name: b.name, endpoint: b.endpoint, priority: b.priority, weight: b.weight, auth: b.auth, enabled: b.enabled,
     status, reason: b.enabled ? problem?.reason : undefined,
@@ -157,7 +172,7 @@ export function idleSnapshot(b: BackendConfig, problem: { state: BackendStatus; 
     remainingRequests: undefined, remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0,
     lastProbeAt: undefined,
     deployments: Object.entries(b.deployments ?? {}).map(([alias, deployment]) => ({
-      alias, deployment, status: 'healthy', cooldownUntil: 0, lastStatus: undefined, requests: 0,
+      alias, deployment, status: status === 'unknown' ? 'unknown' : 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 0,
     })),
   };
 }

@@ -105,6 +105,28 @@ describe('lifecycle', () => {
   });
 });
 
+describe('state announcements', () => {
+  it('names the backend on every change, and paces snapshots instead of building one per response', async () => {
+    const b = await okBackend('b');
+    const { url, proxy } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    const changed: string[] = [];
+    const states: BackendSnapshot[] = [];
+    proxy.on('changed', (name, what) => changed.push(`${name}:${what}`));
+    proxy.on('state', (s) => states.push(s));
+    const t0 = Date.now();
+    for (let i = 0; i < 60; i++) expect((await send(url, { path: chatPath('x'), body: CHAT })).status).toBe(200);
+    const elapsed = Date.now() - t0;
+    expect(changed.filter((c) => c === 'b:counters')).toHaveLength(60);
+    expect(changed.filter((c) => c === 'b:status')).toHaveLength(1); // unknown -> healthy, once
+    // The status change went out at once; counters at most once per 250 ms window.
+    expect(states[0]).toMatchObject({ name: 'b', status: 'healthy' });
+    expect(states.length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 250));
+    // The last window catches up by itself.
+    for (const end = Date.now() + 2_000; states.at(-1)!.requests !== 60 && Date.now() < end;) await sleep(20);
+    expect(states.at(-1)).toMatchObject({ name: 'b', requests: 60 });
+  });
+});
+
 describe('upstream auth', () => {
   it('sends an Entra token as Bearer, fetched once and shared', async () => {
     const b = await okBackend('b');

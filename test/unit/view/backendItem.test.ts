@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
-import { backendItem, deploymentItem, hasCountdown, idleSnapshot, STATUS_LOOK } from '../../../src/core/view';
+import { backendItem, deploymentItem, hasCountdown, idleSnapshot, DEPLOYMENT_LOOK, STATUS_LOOK } from '../../../src/core/view';
 import { validateConfig } from '../../../src/core/config';
 import { credentialProblem, type CredentialSource } from '../../../src/core/auth/credentials';
 
@@ -117,6 +117,27 @@ describe('deploymentItem', () => {
   });
 });
 
+describe('honest looks: no green before a success, none on a backend that cannot serve', () => {
+  it('a backend nothing has answered yet is "not checked yet", and so are its deployments', () => {
+    const s = snap({ status: 'unknown', latencyMs: undefined, remainingRequests: undefined, remainingTokens: undefined, lastStatus: undefined,
+      deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown', cooldownUntil: 0, lastStatus: undefined, requests: 0 }] });
+    const m = backendItem(s, running);
+    expect(m).toMatchObject({ iconId: 'question', colorId: undefined, description: 'not checked yet' });
+    expect(m.contextValue).toContain(';unknown;');
+    expect(deploymentItem(s.deployments[0]!, s, running)).toMatchObject({ iconId: 'circle-outline', colorId: undefined, contextValue: ';deployment;unknown;' });
+  });
+
+  it('the deployments of an unhealthy backend are grey and say why, never green', () => {
+    const s = snap({ status: 'unhealthy', reason: 'connection refused',
+      deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o-prod', status: 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 3 }] });
+    const d = deploymentItem(s.deployments[0]!, s, running);
+    expect(d.colorId).not.toBe('testing.iconPassed');
+    expect(d).toMatchObject({ iconId: 'circle-filled', colorId: 'disabledForeground', description: '→ gpt-4o-prod · backend unhealthy · 3 req', contextValue: ';deployment;unavailable;' });
+    expect(backendItem(s, running).description).toBe('unhealthy: connection refused');
+    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('testing.iconPassed');
+  });
+});
+
 describe('countdown bookkeeping and idle snapshots', () => {
   it('knows when an item counts down', () => {
     expect(hasCountdown(snap(), NOW)).toBe(false);
@@ -142,9 +163,11 @@ describe('countdown bookkeeping and idle snapshots', () => {
       ({ apiKey: () => key, tokenCredential: () => (signedIn ? { getToken: async () => null } : undefined), ...extra });
     const idle = (x: typeof a, src: CredentialSource) => idleSnapshot(x!, credentialProblem(src, x!));
     expect(idle(a, source(undefined, true))).toMatchObject({ status: 'keyMissing', reason: expect.stringContaining('no API key') });
-    expect(idle(a, source('k', false))).toMatchObject({ status: 'healthy', reason: undefined, deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o' }] });
+    // Nothing is known about health while stopped: "not checked yet", never healthy, never a green dot.
+    expect(idle(a, source(undefined, true))).toMatchObject({ deployments: [{ status: 'unavailable' }] });
+    expect(idle(a, source('k', false))).toMatchObject({ status: 'unknown', reason: undefined, deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown' }] });
     expect(idle(b, source(undefined, false))).toMatchObject({ status: 'disabled', reason: undefined });
-    expect(idle(c, source(undefined, true)).status).toBe('healthy');
+    expect(idle(c, source(undefined, true)).status).toBe('unknown');
     expect(idle(c, source(undefined, false))).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
     const withheld = source('k', true, { withheld: () => ({ state: 'awaitingApproval', reason: 'from the workspace' }) });
     expect(idle(a, withheld)).toMatchObject({ status: 'awaitingApproval', reason: 'from the workspace' });
