@@ -32,6 +32,23 @@ const reexportPackage = {
   },
 };
 
+/**
+ * gpt-tokenizer's encodings (1-2.4 MB each) become their own files in
+ * dist/tokenizer/, required by src/core/tokens only when a count is first
+ * asked for: activation and the CLI's start never parse them.
+ */
+const ENCODINGS = ['o200k_base', 'cl100k_base'];
+const lazyEncodings = {
+  name: 'lazy-encodings',
+  setup(build) {
+    build.onResolve({ filter: /^gpt-tokenizer\/encoding\/[a-z0-9_]+$/ }, (args) => {
+      const name = args.path.split('/').pop();
+      if (!ENCODINGS.includes(name)) return { errors: [{ text: `encoding ${name} is not in ENCODINGS (esbuild.js)` }] };
+      return { path: `./tokenizer/${name}.js`, external: true };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -95,16 +112,35 @@ const lazyChunks = {
   },
 };
 
+/**
+ * The Resource Manager SDKs (issue 11, "Add Backends from Azure…") are a
+ * bundle of their own: the extension loads dist/discovery-arm.js on first
+ * use, so activation neither reads nor parses them.
+ */
+const discoveryArmOutside = {
+  name: 'discovery-arm-outside',
+  setup(build) {
+    build.onResolve({ filter: /\/core\/discovery\/arm$/ }, () => ({ path: './discovery-arm.js', external: true }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [...common.plugins, lazyChunks] },
+  // require(), not import(): the extension host's CommonJS loader is the one every VS Code version supports.
+  {
+    ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'],
+    plugins: [...common.plugins, lazyChunks, lazyEncodings, discoveryArmOutside], supported: { 'dynamic-import': false },
+  },
   {
     ...common,
     entryPoints: Object.fromEntries(Object.entries(LAZY).map(([chunk, src]) => [chunk, src.startsWith('src/') ? src : `lazy:${src}`])),
     outdir: 'dist',
     external: ['vscode'],
-    plugins: [...common.plugins, lazyChunks, reexportPackage],
+    // The chunks sit beside extension.js: the same relative paths reach the tokenizer and discovery files.
+    plugins: [...common.plugins, lazyChunks, reexportPackage, lazyEncodings, discoveryArmOutside],
+    supported: { 'dynamic-import': false },
   },
+  { ...common, entryPoints: ['src/core/discovery/arm.ts'], outfile: 'dist/discovery-arm.js' },
   // The dashboard's page: browser code, no Node, no CDN (uPlot is bundled).
   {
     ...common,
@@ -119,7 +155,19 @@ const builds = [
   // The CLI runs next to its node_modules: @azure/identity (half the bundle)
   // stays outside and loads only when an Entra backend needs a token, which
   // keeps the proxy's resident memory down (issue 6).
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['@azure/identity'] },
+  // The Resource Manager SDKs and node-forge (discover, simulate --arm) stay outside for the same reason.
+  {
+    ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    external: ['@azure/identity', '@azure/arm-cognitiveservices', '@azure/arm-resources-subscriptions', 'node-forge'],
+    plugins: [...common.plugins, lazyEncodings],
+  },
+  {
+    ...common,
+    entryPoints: ENCODINGS.map((name) => ({ in: `gpt-tokenizer/encoding/${name}`, out: name })),
+    outdir: 'dist/tokenizer',
+    // Tables, not code worth mapping.
+    sourcemap: false,
+  },
 ];
 if (fs.existsSync('test/integration/index.ts')) {
   builds.push({

@@ -21,4 +21,10 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Fixture extensions the test hosts load as they are: plain CommonJS, no build.
+    files: ['test/fixtures/extensions/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', Buffer: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

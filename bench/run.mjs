@@ -19,6 +19,8 @@ import { runWrk } from './lib/wrk.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import { buildClis, recordingPhase, summariseRecording, renderRecording } from './lib/recording.mjs';
 import * as R from './lib/report.mjs';
+import { quotaPhase, QUOTA_SCENARIO } from './lib/quota.mjs';
+import { summariseQuota, checkQuotaTargets, renderQuota } from './lib/quotaReport.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -35,7 +37,8 @@ const HELP = `Usage: node bench/run.mjs [options]   (npm run bench)
   --rounds N           interleaved rounds per measurement (default 3)
   --duration S         seconds per wrk run (default 2)
   --profile            also run the proxy under node --cpu-prof at c32 and summarise it
-  --only LIST          run only these sections: throughput,streaming,failover,recording,activation,profile
+  --only LIST          run only these sections: throughput,streaming,failover,recording,activation,quota,profile
+  --quota-minutes N    simulated minutes per quota cell (default 5; 3 with --quick)
   --profile-seconds S  seconds per body size in the profile run (default 5)
   --no-install         never apt-get install wrk / nginx-light
   --no-nginx           skip the nginx baseline
@@ -53,6 +56,7 @@ try {
       profile: { type: 'boolean' },
       only: { type: 'string' },
       'profile-seconds': { type: 'string' },
+      'quota-minutes': { type: 'string' },
       'no-install': { type: 'boolean' },
       'no-nginx': { type: 'boolean' },
       'no-build': { type: 'boolean' },
@@ -82,14 +86,16 @@ const cfg = {
   failoverMs: opt.quick ? 2000 : 4000,
   activationRuns: opt.quick ? 5 : 15,
   profileSeconds: Number(opt['profile-seconds'] ?? 5),
+  quotaMinutes: Number(opt['quota-minutes'] ?? (opt.quick ? 3 : 5)),
 };
-const SECTIONS = ['throughput', 'streaming', 'failover', 'recording', 'activation', 'profile'];
+const SECTIONS = ['throughput', 'streaming', 'failover', 'recording', 'activation', 'quota', 'profile'];
 const only = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 for (const x of only ?? []) if (!SECTIONS.includes(x)) usage(`--only: unknown section "${x}" (${SECTIONS.join(', ')})`);
 const want = (section) => (only ? only.has(section) : section !== 'profile' || Boolean(opt.profile));
 const out = opt.out ?? join(ROOT, 'bench', 'results', 'latest.json');
-for (const k of ['rounds', 'seconds', 'profileSeconds']) {
-  if (!Number.isInteger(cfg[k]) || cfg[k] < 1) usage(`--${k === 'seconds' ? 'duration' : k === 'profileSeconds' ? 'profile-seconds' : k} must be a whole number >= 1`);
+const FLAG = { seconds: 'duration', profileSeconds: 'profile-seconds', quotaMinutes: 'quota-minutes' };
+for (const k of ['rounds', 'seconds', 'profileSeconds', 'quotaMinutes']) {
+  if (!Number.isInteger(cfg[k]) || cfg[k] < 1) usage(`--${FLAG[k] ?? k} must be a whole number >= 1`);
 }
 // A hard stop at twice the expected time plus a minute (the full run expects about 3 minutes).
 const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds * 6 * 3 * (cfg.seconds + 0.3) : 0)
@@ -97,7 +103,9 @@ const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds *
   + (want('failover') ? cfg.failoverMs / 1000 + 3 : 0)
   + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 60 : 0)
   + (want('activation') ? 2 * cfg.activationRuns + 20 : 0)
-  + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0);
+  + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0)
+  // Each quota cell: its minutes, a minute's pause, start-up and drain; 3 loads x 3 targets; plus the estimator.
+  + (want('quota') ? 9 * ((cfg.quotaMinutes + 1) * (60 / QUOTA_SCENARIO.timeScale) + 3) + 10 : 0);
 const DEADLINE_MS = Math.round(2 * expectedSec * 1000 + 60_000);
 
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
@@ -181,6 +189,10 @@ async function main() {
   if (want('failover')) result.failover = { run: await failoverPhase(env) };
   if (want('recording') && tools.wrk) result.recording = await recordingSection(env);
   if (want('activation')) result.activation = activationSection();
+  if (want('quota')) {
+    result.quota = await quotaPhase({ procs, cli: CLI, startProxy, loadCpu, proxyCpu, log, minutes: cfg.quotaMinutes });
+    result.quota.estimator = estimatorCost();
+  }
   if (want('profile') && tools.wrk) result.profile = await profilePhase(env);
   if (env.backend.exitCode !== null) notes.push(`the bench backends exited early: ${env.backendErr.text}`);
 
@@ -204,6 +216,12 @@ async function main() {
   let text = R.renderAll({ result, cfg, cells, streams, failover, targets });
   if (recording) text += `\n\nRecording cost (issue 13): the same CLI built with metrics and timelines recorded vs with src/core/metrics/enabled.ts = false; ${cfg.rounds} interleaved rounds\n${renderRecording(recording)}`;
   if (result.activation) text += `\n\n${result.activation.text}`;
+  if (result.quota) {
+    const rows = summariseQuota(result.quota);
+    const quotaTargets = checkQuotaTargets(rows, 5000 / QUOTA_SCENARIO.timeScale);
+    result.summary.quota = { rows, targets: quotaTargets };
+    text += `\n\n${renderQuota(result.quota, rows, quotaTargets, result.quota.estimator)}`;
+  }
   process.stdout.write(`${text}\n`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
@@ -336,12 +354,13 @@ async function failoverPhase({ ports, throttledPort, small }) {
   }
 }
 
-/** Starts `node dist/cli.js serve` (or another build) on the proxy core with a config file; resolves once it listens. */
-async function startProxy(file, config, nodeArgs = [], cli = CLI) {
+/** Starts `node dist/cli.js serve` (or another build, `cli`) on the proxy core with a config file; resolves once it listens. */
+async function startProxy(file, config, nodeArgs = [], keyEnv = {}, cli = CLI) {
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify(config, null, 2));
   const env = { ...process.env, AOAI_POOL_CLIENT_KEY: CLIENT_KEY };
   for (const b of config.backends) env[`AOAI_POOL_KEY_${b.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = `bench-upstream-key-${b.name}`;
+  Object.assign(env, keyEnv);
   const child = procs.start(process.execPath, [...nodeArgs, cli, 'serve', '--config', path, '--port', '0'], { cpu: proxyCpu, env, cwd: dir });
   const m = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000, 'the proxy');
   drain(child.stdout);
@@ -366,11 +385,23 @@ async function recordingSection({ ports, bodies, noiseMeter }) {
   log('recording cost: building the CLI with and without recording');
   const clis = await buildClis(ROOT);
   return recordingPhase({
-    start: (name, nodeArgs) => startProxy(`rec-${name}.json`, poolConfig(ports), nodeArgs, clis[name]),
+    start: (name, nodeArgs) => startProxy(`rec-${name}.json`, poolConfig(ports), nodeArgs, {}, clis[name]),
     stop: (child) => procs.stop(child),
     wrk: (url, conns, seconds, bodyFile) => runWrk(procs, { bin: tools.wrk, cpu: loadCpu, url, conns, seconds, bodyFile, clientKey: CLIENT_KEY }),
     bodies, path: PATH, rounds: cfg.rounds, seconds: cfg.seconds, log, noiseMeter, microFile: clis.micro, cpu: proxyCpu,
   });
+}
+
+/** The charge estimate's cost per request (bench/lib/estimateCost.ts, through tsx), on the load core. */
+function estimatorCost() {
+  const args = ['--import', 'tsx', join(ROOT, 'bench', 'lib', 'estimateCost.ts')];
+  const r = spawnSync(tools.taskset && loadCpu !== undefined ? 'taskset' : process.execPath,
+    tools.taskset && loadCpu !== undefined ? ['-c', String(loadCpu), process.execPath, ...args] : args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) {
+    notes.push(`estimator cost not measured: ${(r.stderr || r.error?.message || '').split('\n')[0]}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout);
 }
 
 /** Runs bench/lib/client.mjs on the load core and returns its JSON. */

@@ -3,6 +3,7 @@ import { runServe } from './cli/serve';
 import { runCheck } from './cli/check';
 import { runSimulate } from './cli/simulate';
 import { runGenerate } from './cli/generate';
+import { runDiscover } from './cli/discover';
 
 const HELP = `Usage: aoai-pool <command> [options]
 
@@ -10,8 +11,9 @@ One local endpoint in front of several Azure OpenAI deployments.
 
 Commands:
   serve      run the pool (no config: a demo on simulated backends)
-  simulate   run simulated Azure OpenAI backends with fault injection
+  simulate   run simulated Azure OpenAI backends with fault injection (--arm: and Resource Manager)
   check      validate a config file
+  discover   find your Azure OpenAI deployments and write a pool config for them
   generate   generate Azure API Management Bicep and policy (generate apim --help)
 
 Run "aoai-pool <command> --help" for a command's options.`;
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(rest);
     case 'generate':
       return runGenerate(rest);
+    case 'discover':
+      return runDiscover(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -5,7 +5,7 @@
 // headless chromium as the workbench, and exits with the code the workbench
 // reports through window.codeAutomationExit.
 //
-//   --extensionDevelopmentPath=<dir>  (repeatable)
+//   --extensionDevelopmentPath=<dir>  (repeatable: the extension, then fixture extensions)
 //   --extensionTestsPath=<file>       module exporting run(): Promise<void>
 //   <folder>                          optional workspace folder to open
 // Other flags (--no-sandbox, --user-data-dir=..., ...) are ignored: each run
@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, resolveFlavor } from './config.mjs';
-import { launchChromium, makeRunDir, newWorkbenchPage, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { launchChromium, linkDevelopmentPaths, makeRunDir, newWorkbenchPage, startCodeServer, workbenchUrl } from './code-server.mjs';
 
 const verbose = process.env.VSCODE_TEST_VERBOSE === '1';
 const timeoutSec = Number(process.env.VSCODE_TEST_TIMEOUT || 300);
@@ -126,6 +126,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const flavor = resolveFlavor();
   const state = { runDir: makeRunDir(flavor.name), server: undefined, browser: undefined, stopping: false };
+  opts.extensionDevelopmentPath = linkDevelopmentPaths(opts.extensionDevelopmentPath, state.runDir, say);
   let cleaning;
   const cleanup = () =>
     (cleaning ??= (async () => {

@@ -24,6 +24,7 @@ export interface CodeServer {
 }
 
 export function makeRunDir(label: string): string;
+export function linkDevelopmentPaths(paths: string[], runDir: string, say?: (msg: string) => void): string[];
 export function startCodeServer(opts: {
   flavor?: string;
   runDir: string;

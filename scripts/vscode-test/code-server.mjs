@@ -23,6 +23,23 @@ export function makeRunDir(label) {
 }
 
 /**
+ * code-server loads only the last --extensionDevelopmentPath. Several of them
+ * (the extension and fixture extensions beside it) become one parent folder
+ * of links, which it scans as a folder of extensions.
+ * @param {string[]} paths
+ * @param {string} runDir
+ * @param {(msg: string) => void} [say]
+ */
+export function linkDevelopmentPaths(paths, runDir, say = () => {}) {
+  if (paths.length <= 1) return paths;
+  const parent = path.join(runDir, 'extensions-under-development');
+  fs.mkdirSync(parent, { recursive: true });
+  paths.forEach((p, i) => fs.symlinkSync(p, path.join(parent, `${i}-${path.basename(p)}`), 'dir'));
+  say(`extensions under development: ${paths.join(', ')}`);
+  return [parent];
+}
+
+/**
  * The code-server environment: no inherited VS Code/code-server session
  * (VSCODE_IPC_HOOK_CLI would make code-server open in the calling instance),
  * no $PORT/$PASSWORD, and no marketplace.

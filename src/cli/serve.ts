@@ -5,14 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, formatIssue, loadConfigFile, validateConfig, type PoolConfig } from '../core/config';
-import { envCredentialSource, type CredentialSource } from '../core/auth/credentials';
+import { CLI_CREDENTIAL_HOSTS_ENV, cliCredentialHosts, envCredentialSource, type CredentialSource } from '../core/auth/credentials';
+import { parseHostPattern } from '../core/auth/hosts';
 import { identityCredential } from '../core/auth/identity';
 import { ProxyServer } from '../core/proxy/server';
 import { isPoolError } from '../core/errors';
 import { startSimulatedBackends, type SimulatedBackend } from '../core/simulator';
 import { simulatedBackendOptions, simulatedRawConfig, simulatorCredentials } from '../core/simulator/demo';
+import { clientEnvironment } from '../core/tools/env';
+import { maskingLogger, Redactor, type Logger } from '../core/log';
 import { stderrLogger } from './log';
 
 export const SERVE_HELP = `Usage: aoai-pool serve [--config FILE] [--port N]
@@ -24,12 +28,19 @@ Options:
   -c, --config FILE   the config file (default: ./aoai-pool.json); reloaded on change
   -p, --port N        listen on this port instead of the config's (0 = any free port)
       --demo          run the demo pool even if ./aoai-pool.json exists
+      --allow-credential-host HOST
+                      also send API keys / Entra tokens to HOST (gw.contoso.com,
+                      *.contoso.com, optional :port); repeatable. By default only
+                      Azure OpenAI / AI Services hosts and loopback get them
   -v, --verbose       debug logging
   -h, --help          show this help
 
 Environment:
-  AOAI_POOL_CLIENT_KEY    the key clients must send (default: a new random key, printed)
+  AOAI_POOL_CLIENT_KEY    the key clients must send; never printed (default: a new random
+                          key, printed once at start)
   AOAI_POOL_KEY_<NAME>    a backend's API key (or the variable named by its "apiKeyEnv")
+  AOAI_POOL_CREDENTIAL_HOSTS  more hosts for --allow-credential-host, comma-separated
+                          (deliberately not a config field: a config file may come from anyone)
   Entra backends use DefaultAzureCredential (az login, environment, managed identity).`;
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -39,6 +50,7 @@ export async function runServe(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       demo: { type: 'boolean' },
+      'allow-credential-host': { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -53,7 +65,12 @@ export async function runServe(argv: string[]): Promise<number> {
     console.error(`--port: must be an integer 0-65535 (got ${JSON.stringify(values.port)})`);
     return 2;
   }
-  const logger = stderrLogger(values.verbose ?? false);
+  const fromEnv = process.env.AOAI_POOL_CLIENT_KEY;
+  const clientKey = fromEnv || `aoai-pool-${randomBytes(18).toString('base64url')}`;
+  // Every line this process logs goes through the proxy's masker, the client key included.
+  const redactor = new Redactor();
+  redactor.add(clientKey);
+  const logger = maskingLogger(stderrLogger(values.verbose ?? false), redactor);
   const file = values.config ?? (!values.demo && existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
 
   let config: PoolConfig;
@@ -68,26 +85,33 @@ export async function runServe(argv: string[]): Promise<number> {
       return 1;
     }
     config = result.config;
-    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? identityCredential('default') : undefined);
+    const hosts = cliCredentialHosts(process.env, values['allow-credential-host']);
+    for (const h of hosts) {
+      const p = parseHostPattern(h);
+      if ('error' in p) {
+        console.error(`--allow-credential-host / ${CLI_CREDENTIAL_HOSTS_ENV}: ${p.error}`);
+        return 2;
+      }
+    }
+    credentials = envCredentialSource(process.env, config.backends.some((b) => b.auth === 'entra') ? identityCredential('default') : undefined, hosts);
   } else {
     ({ config, credentials, sims } = await demoPool());
   }
   if (port !== undefined) config = { ...config, port };
 
-  const fromEnv = process.env.AOAI_POOL_CLIENT_KEY;
-  const clientKey = fromEnv || `aoai-pool-${randomBytes(18).toString('base64url')}`;
-  const proxy = new ProxyServer({ config, clientKey, credentials, logger });
+  const proxy = new ProxyServer({ config, clientKey, credentials, logger, redactor });
   try {
     await proxy.start();
   } catch (e) {
-    console.error(isPoolError(e, 'PORT_IN_USE') ? `${e.message} ("port" in the config, or --port)` : isPoolError(e) ? e.message : String(e));
+    console.error(isPoolError(e, 'PortInUse') ? `${e.message} ("port" in the config, or --port)` : isPoolError(e) ? e.message : String(e));
     await Promise.all(sims.map((s) => s.close()));
     return 1;
   }
+  // Watch before announcing: a save right after "listening" must not be missed.
+  const watcher = file ? watchConfig(file, proxy, port, logger) : undefined;
   console.log(`listening on ${proxy.url}`);
   printUsage(proxy, clientKey, !fromEnv, sims.length > 0);
 
-  const watcher = file ? watchConfig(file, proxy, port, logger) : undefined;
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -100,21 +124,34 @@ export async function runServe(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** How the printed lines name the client key: the shell variable, so the key itself appears at most once. */
+const KEY_REF = '"$AOAI_POOL_CLIENT_KEY"';
+
+/**
+ * What to do next, on stdout. A key from AOAI_POOL_CLIENT_KEY is never
+ * printed (the terminal may be recorded or shared; issue 9); a generated one
+ * is printed once, as the line that exports it. The SDK lines come from
+ * `clientEnvironment`, the list the extension's terminals get.
+ */
 function printUsage(proxy: ProxyServer, clientKey: string, generated: boolean, demo: boolean): void {
   const alias = proxy.config.backends.flatMap((b) => Object.keys(b.deployments ?? {}))[0] ?? 'YOUR-DEPLOYMENT';
+  const env = Object.entries(clientEnvironment(proxy.url, KEY_REF)).map(([k, v]) => `  export ${k}=${v}`);
   const lines = [
     demo ? '\nDemo pool: three simulated Azure OpenAI backends (sim-1 and sim-2 at priority 1, sim-3 at priority 2).' : '',
-    `client key: ${clientKey}${generated ? '  (generated; set AOAI_POOL_CLIENT_KEY to keep one)' : ''}`,
+    generated
+      ? 'Client key: generated for this run (set AOAI_POOL_CLIENT_KEY before starting to choose your own).'
+      : 'Client key: the one in AOAI_POOL_CLIENT_KEY (not shown).',
+    'Environment for the SDKs: OpenAI() and AzureOpenAI(), in Python and Node, need nothing else.',
+    ...(generated ? [`  export AOAI_POOL_CLIENT_KEY=${clientKey}`] : []),
+    ...env,
     '',
     'Try it:',
     `  curl -s '${proxy.url}/openai/deployments/${alias}/chat/completions?api-version=2024-10-21' \\`,
-    `    -H "api-key: ${clientKey}" -H "content-type: application/json" \\`,
+    `    -H "api-key: $AOAI_POOL_CLIENT_KEY" -H "content-type: application/json" \\`,
     `    -d '{"messages":[{"role":"user","content":"Hello"}]}'`,
     '',
     `Health: curl -s ${proxy.url}/_pool/health`,
-    `Watch:  curl -s -H "api-key: <client key>" '${proxy.url}/_pool/requests?limit=5'   (and /_pool/metrics, ?format=prometheus)`,
-    `SDKs:  AZURE_OPENAI_ENDPOINT=${proxy.url} AZURE_OPENAI_API_KEY=<client key>`,
-    `       OPENAI_BASE_URL=${proxy.url}/v1 OPENAI_API_KEY=<client key>`,
+    `Watch:  curl -s -H "api-key: $AOAI_POOL_CLIENT_KEY" '${proxy.url}/_pool/requests?limit=5'   (and /_pool/metrics, ?format=prometheus)`,
     'Stop with Ctrl+C.',
   ];
   console.log(lines.filter((l, i) => l !== '' || i > 0).join('\n'));
@@ -127,7 +164,7 @@ async function demoPool(): Promise<{ config: PoolConfig; credentials: Credential
   return { config: result.config, sims, credentials: simulatorCredentials(sims) };
 }
 
-function watchConfig(file: string, proxy: ProxyServer, portOverride: number | undefined, logger: ReturnType<typeof stderrLogger>): FSWatcher | undefined {
+function watchConfig(file: string, proxy: ProxyServer, portOverride: number | undefined, logger: Logger): FSWatcher | undefined {
   let timer: NodeJS.Timeout | undefined;
   const reload = async () => {
     const result = await loadConfigFile(file);
@@ -144,14 +181,20 @@ function watchConfig(file: string, proxy: ProxyServer, portOverride: number | un
     proxy.reload({ ...next, port: proxy.config.port, host: proxy.config.host });
     logger.info(`reloaded ${file} (${next.backends.length} backends)`);
   };
+  // Editors save by writing a temporary file and renaming it over this one:
+  // a watch on the file itself would keep watching the old, replaced inode
+  // and miss every later save. Watch the directory and pick out our name.
+  const dir = dirname(resolve(file));
+  const name = basename(file);
   try {
-    // Editors save by rename, so watch the file and debounce bursts.
-    return watch(file, () => {
+    return watch(dir, (_event, changed) => {
+      // Some platforms do not say which file changed: reload to be safe.
+      if (changed !== null && changed !== name) return;
       clearTimeout(timer);
       timer = setTimeout(() => void reload(), 150);
     });
   } catch {
-    logger.warn(`cannot watch ${file}; restart to apply changes`);
+    logger.warn(`cannot watch ${dir}; restart to apply changes to ${file}`);
     return undefined;
   }
 }

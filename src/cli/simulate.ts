@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { defaultApiKeyEnv } from '../core/config/defaults';
 import { parseFaults, startSimulatedBackends, type Faults, type SimBackendOptions } from '../core/simulator';
+import { ARM_USAGE, runArmSimulator } from './simulateArm';
 
 /** `aoai-pool simulate`: simulated Azure OpenAI backends for demos and manual tests. */
 
-const USAGE = `Usage: aoai-pool simulate [options]
+const USAGE = () => `Usage: aoai-pool simulate [options]
 
 Starts simulated Azure OpenAI backends on 127.0.0.1 and prints one line per
 backend: "<name> <url> <api-key>". Runs until Ctrl+C (SIGINT) or SIGTERM.
@@ -15,8 +16,12 @@ Options:
   --name-prefix P           backend names are P1, P2, ... (default "sim-")
   --api-key K               one key for every backend (default: random per backend)
   --deployments a,b         only these deployment names exist (default: any name)
-  --rpm N, --tpm N          limits shown in x-ratelimit-* headers (default 720, 120000)
-  --enforce-limits          answer 429 once the rolling minute's requests or tokens are spent
+  --tpm N                   tokens-per-minute of each deployment (default 120000); a comma
+                            list gives one per backend, e.g. --tpm 30000,60000,90000
+  --rpm N                   requests-per-minute (default 6 per 1000 TPM); comma list as --tpm
+  --enforce-limits          refuse with 429 what does not fit the quota, as Azure does
+                            (1 s request and 10 s token periods, true retry-after-ms)
+  --time-scale X            a simulated minute lasts 60/X seconds (default 1)
   --faults JSON             faults for all backends, or a JSON array with one object per backend
 Fault flags (one value for all backends, or comma-separated / repeated values, one per backend):
   --latency-ms N            delay before the response headers
@@ -32,6 +37,7 @@ Fault flags (one value for all backends, or comma-separated / repeated values, o
   --chunk-delay-ms N        delay between SSE chunks (default 5)
   --chunks N                content chunks per reply (default 8)
   -h, --help                show this help
+${ARM_USAGE}
 
 Change faults at runtime: curl -X POST <url>/_sim/faults -d '{"rate429":0.5}'
 `;
@@ -60,6 +66,8 @@ const OPTIONS = {
   rpm: { type: 'string' },
   tpm: { type: 'string' },
   'enforce-limits': { type: 'boolean', default: false },
+  'time-scale': { type: 'string' },
+  arm: { type: 'boolean', default: false },
   faults: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   ...Object.fromEntries(Object.keys(FAULT_FLAGS).map((k) => [k, { type: 'string', multiple: true }])),
@@ -75,6 +83,21 @@ export interface SimulateIo {
 function integer(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`simulate: --${flag} must be an integer ${min}..${max}, got "${value}"`);
+  return n;
+}
+
+/** One value for every backend, or a comma list with one per backend. */
+function perBackend(flag: string, value: unknown, index: number, max: number): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const list = value.split(',').map((v) => v.trim());
+  const raw = list.length === 1 ? list[0]! : list[index];
+  return raw === undefined || raw === '' ? undefined : integer(flag, raw, 1, max);
+}
+
+function timeScale(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1e6) throw new Error(`simulate: --time-scale must be a number > 0, got "${value}"`);
   return n;
 }
 
@@ -121,9 +144,10 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
     throw new Error(`simulate: ${(e as Error).message} (see --help)`);
   }
   if (values.help) {
-    out(USAGE.trimEnd());
+    out(USAGE().trimEnd());
     return;
   }
+  if (values.arm) return runArmSimulator(out, err, () => untilStopped(io));
   const count = integer('count', values.count as string, 1, 100);
   const portBase = integer('port-base', values['port-base'] as string, 0, 65535 - count + 1);
   const faults = faultsFor(values, count);
@@ -134,9 +158,10 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
     port: portBase === 0 ? 0 : portBase + i,
     deployments,
     faults: f,
-    requestsPerMinute: typeof values.rpm === 'string' ? integer('rpm', values.rpm, 1, 1e9) : undefined,
-    tokensPerMinute: typeof values.tpm === 'string' ? integer('tpm', values.tpm, 1, 1e12) : undefined,
+    requestsPerMinute: perBackend('rpm', values.rpm, i, 1e9),
+    tokensPerMinute: perBackend('tpm', values.tpm, i, 1e12),
     enforceLimits: values['enforce-limits'] === true,
+    timeScale: timeScale(values['time-scale']),
   }));
 
   const backends = await startSimulatedBackends(opts);
@@ -144,7 +169,14 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
   err(`${backends.length} simulated backend(s) running; Ctrl+C to stop. For a pool config, set:`);
   for (const b of backends) err(`  ${defaultApiKeyEnv(b.name)}=${b.apiKey}`);
 
-  await new Promise<void>((resolve) => {
+  await untilStopped(io);
+  await Promise.all(backends.map((b) => b.close()));
+  err('simulated backends stopped');
+}
+
+/** Resolves on Ctrl+C, SIGTERM or the caller's abort signal. */
+function untilStopped(io: SimulateIo): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -156,6 +188,4 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
     io.signal?.addEventListener('abort', stop, { once: true });
     if (io.signal?.aborted) stop();
   });
-  await Promise.all(backends.map((b) => b.close()));
-  err('simulated backends stopped');
 }

@@ -5,7 +5,8 @@
  */
 const BRAND = Symbol.for('aoai-pool.error');
 
-export type PoolErrorCode = 'PORT_IN_USE' | 'LISTEN_FAILED';
+/** Codes of errors the core throws (the HTTP answers are catalogued in proxy/poolErrors.ts). */
+export type PoolErrorCode = 'PortInUse' | 'ListenFailed';
 
 export class PoolError extends Error {
   readonly [BRAND] = true;

@@ -3,7 +3,7 @@
  * these; nothing in them is ever a secret.
  */
 import { EventEmitter } from 'node:events';
-import type { BackendSnapshot } from './balancer/health';
+import type { BackendSnapshot, HealthChange } from './balancer/health';
 import type { ConfigIssue } from './config/types';
 import type { TokenUsage } from './metrics/usage';
 
@@ -79,6 +79,16 @@ export interface RequestRecord {
 
 export interface PoolEventMap {
   request: [RequestRecord];
+  /**
+   * A backend's health changed: its name, and whether its status side
+   * (status, reason, rests) or only its counters changed. Free to emit on
+   * every response; pull the snapshot (`ProxyServer.snapshots()`) if needed.
+   */
+  changed: [backend: string, what: HealthChange];
+  /**
+   * A backend's snapshot after a change: status changes at once, counters at
+   * most about four times a second per backend (see proxy/stateEvents.ts).
+   */
   state: [BackendSnapshot];
   reload: [{ ok: boolean; errors: ConfigIssue[] }];
   listening: [{ host: string; port: number; url: string }];

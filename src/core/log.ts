@@ -27,6 +27,16 @@ export class Redactor {
     this.pattern = undefined;
   }
 
+  /** Stops masking a secret that was replaced (see RotatingSecrets); keys stay for the process's life. */
+  remove(secret: string): void {
+    if (this.secrets.delete(secret)) this.pattern = undefined;
+  }
+
+  /** How many secrets are masked by value (bounded: replaced tokens leave). */
+  get size(): number {
+    return this.secrets.size;
+  }
+
   mask(text: string): string {
     if (this.secrets.size > 0) {
       this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
@@ -40,6 +50,46 @@ export class Redactor {
       .replace(/\b[A-Za-z0-9]{84}\b/g, '***')
       .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***')
       .replace(/(api[-_]?key["']?\s*[:=]\s*["']?)[^\s"'&,]{8,}/gi, '$1***');
+  }
+}
+
+/**
+ * A replaced Entra token can still be in flight (a request that started with
+ * it may be streaming for minutes, and an error body could echo it), so it is
+ * not forgotten at the refresh. It stays masked until `graceMs` after it was
+ * last handed out: two hours, longer than Entra access tokens live by default
+ * (60-90 minutes), so by then it is also useless. JWT-shaped text is masked
+ * by shape even after that. Without this, every hourly refresh added a token
+ * to the masker for the life of the process, and its pattern with it.
+ */
+export const TOKEN_MASK_GRACE_MS = 2 * 3_600_000;
+
+export class RotatingSecrets {
+  /** secret -> when it was last handed out */
+  private readonly lastUsed = new Map<string, number>();
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly graceMs = TOKEN_MASK_GRACE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** `secret` is being handed out now: mask it, and let go of those unused for longer than the grace. */
+  use(secret: string): void {
+    const now = this.now();
+    if (!this.lastUsed.has(secret)) {
+      this.redactor.add(secret);
+      this.sweep(now);
+    }
+    this.lastUsed.set(secret, now);
+  }
+
+  private sweep(now: number): void {
+    for (const [s, at] of this.lastUsed) {
+      if (now - at <= this.graceMs) continue;
+      this.lastUsed.delete(s);
+      this.redactor.remove(s);
+    }
   }
 }
 

@@ -6,14 +6,18 @@
  * production any extension could read `exports`.
  */
 import * as vscode from 'vscode';
-import type { BackendSnapshot, ProxyServer } from '../core';
+import type { BackendSnapshot, ProxyServer, TokenCredentialLike } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
 import type { PoolState, StatusBarModel } from '../core/view';
+import type { ApprovalResponder, WorkspaceApproval } from './approval';
 import type { EntraAuth, SignInState } from './auth';
 import type { PoolController } from './controller';
+import type { ShellLog } from './log';
 import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
+import { setTestPrompter, type Prompter } from './discover/prompts';
+import type { RoleHintRecord, RoleHints } from './roleHint';
 
 export interface AoaiPoolApi {
   readonly apiVersion: 1;
@@ -36,13 +40,33 @@ export interface AoaiPoolApi {
   terminalEnvironment?(): Record<string, string>;
   /** The dashboard panel: open, how many updates it posted, whether its refresh timer runs. */
   dashboard?(): Promise<{ open: boolean; updates: number; timerRunning: boolean }>;
+  /** The last lines of the "AOAI Pool" output channel, masked. */
+  logLines?(): readonly string[];
+  /** "Add Backends from Azure…": answer its questions from a script (undefined: the real quick picks again). */
+  setDiscoveryPrompter?(p: Prompter | undefined): void;
+  /** The role-assignment hints shown after an Entra 403, in order. */
+  roleHints?(): readonly RoleHintRecord[];
+  /**
+   * Answers workspace-approval prompts instead of the modal (undefined: the
+   * modal again). Test mode only: in production nobody but the user approves.
+   */
+  setApprovalResponder?(responder: ApprovalResponder | undefined): void;
+  /** Forgets this workspace's approvals and the prompts shown (test reset). */
+  forgetApprovals?(): Promise<void>;
+  /** Entra tokens from this credential instead of the sign-in (undefined: the sign-in again); the test hosts have none. */
+  useTokenCredential?(credential: TokenCredentialLike | undefined): void;
+  /** The extension's SecretStorage as is (to plant keys in the form an older version stored them). */
+  secretStorage?(): vscode.SecretStorage;
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
-  parts: { controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth },
+  parts: {
+    controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog;
+    roleHints: RoleHints; approval: WorkspaceApproval; secretStorage: vscode.SecretStorage;
+  },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth } = parts;
+  const { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -64,5 +88,12 @@ export function createApi(
     clientKey: () => controller.clientKey(),
     terminalEnvironment: () => terminals.variables(),
     dashboard: async () => (await import('./dashboard/panel')).dashboardProbe(),
+    logLines: () => [...log.recent()],
+    setDiscoveryPrompter: setTestPrompter,
+    roleHints: () => roleHints.history,
+    setApprovalResponder: (r) => approval.setResponder(r),
+    forgetApprovals: () => approval.forgetAll(),
+    useTokenCredential: (c) => auth.useTestCredential(c),
+    secretStorage: () => secretStorage,
   };
 }

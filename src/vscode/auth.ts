@@ -22,6 +22,8 @@ export class EntraAuth implements vscode.Disposable {
   private signedIn: boolean | undefined;
   /** Replaced on every change: the core caches tokens per credential object, so a new one starts afresh. */
   private credential: TokenCredentialLike;
+  /** Development/Test mode only (api.ts): a stand-in credential, since the test hosts have no Microsoft sign-in. */
+  private testCredential: TokenCredentialLike | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -49,7 +51,14 @@ export class EntraAuth implements vscode.Disposable {
 
   /** For the core: undefined means "nobody signed in" and shows backends as signed out. */
   tokenCredential(): TokenCredentialLike | undefined {
+    if (this.testCredential) return this.testCredential;
     return this.kind === 'vscode' && this.signedIn === false ? undefined : this.credential;
+  }
+
+  /** Test API only: tokens from `credential` instead of the sign-in (undefined: back to the sign-in). */
+  useTestCredential(credential: TokenCredentialLike | undefined): void {
+    this.testCredential = credential;
+    this.changed.fire();
   }
 
   configure(settings: ShellSettings): void {

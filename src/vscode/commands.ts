@@ -7,8 +7,10 @@
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../core/view';
 import { addBackend } from './commands/addBackend';
+import { addBackendsFromAzure } from './discover/command';
 import { generateApimPool } from './commands/apim';
-import { clearApiKey, disableBackend, enableBackend, removeBackend, setApiKey, signIn } from './commands/backends';
+import { connectTool } from './commands/connectTool';
+import { clearApiKey, disableBackend, enableBackend, removeBackend, reviewWorkspaceBackends, setApiKey, signIn } from './commands/backends';
 import {
   copyClientKey, copyProxyUrl, probeBackends, restartProxy, showActions, showLog, startProxy, stopProxy, trySimulated,
 } from './commands/proxy';
@@ -23,12 +25,14 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.stopProxy': stopProxy,
   'aoaiPool.restartProxy': restartProxy,
   'aoaiPool.addBackend': addBackend,
+  'aoaiPool.addBackendsFromAzure': addBackendsFromAzure,
   'aoaiPool.removeBackend': removeBackend,
   'aoaiPool.enableBackend': enableBackend,
   'aoaiPool.disableBackend': disableBackend,
   'aoaiPool.setApiKey': setApiKey,
   'aoaiPool.clearApiKey': clearApiKey,
   'aoaiPool.signIn': signIn,
+  'aoaiPool.reviewWorkspaceBackends': reviewWorkspaceBackends,
   'aoaiPool.probeBackends': probeBackends,
   'aoaiPool.copyProxyUrl': copyProxyUrl,
   'aoaiPool.copyClientKey': copyClientKey,
@@ -37,6 +41,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'aoaiPool.trySimulated': trySimulated,
   'aoaiPool.showActions': showActions,
   'aoaiPool.openDashboard': openDashboard,
+  'aoaiPool.connectTool': connectTool,
 };
 
 export function registerCommands(shell: Shell): vscode.Disposable[] {

@@ -5,9 +5,11 @@
  * that lands during a start waits for it instead of racing it.
  */
 import * as vscode from 'vscode';
-import { isPoolError, type ProxyServer, type BackendSnapshot, type ConfigIssue, type PoolConfig, type Redactor } from '../core';
+import { isPoolError, type ProxyServer, type BackendSnapshot, type ConfigIssue, type CredentialSource, type PoolConfig, type Redactor } from '../core';
+import { credentialProblem } from '../core/auth/credentials';
 import type { SimulatedBackend } from '../core/simulator';
 import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
+import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { ShellLog } from './log';
 import { isOurPoolAt, settingsCredentials, simulatedPlan, startSimulators, TransitionLog, type PoolPlan } from './pools';
@@ -19,6 +21,8 @@ export interface ControllerDeps {
   auth: EntraAuth;
   log: ShellLog;
   redactor: Redactor;
+  /** Withholds credentials from workspace backends the user has not approved (issue 9). */
+  approval: WorkspaceApproval;
   /** Shows invalid settings to the user (the pool itself keeps the last good config). */
   reportConfigErrors: (errors: readonly ConfigIssue[]) => void;
 }
@@ -33,6 +37,8 @@ export class PoolController implements vscode.Disposable {
   private userStopped = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly transitions: TransitionLog;
+  /** The settings pool's credential source: one object, so the idle tree and the proxy apply the same gate. */
+  private readonly credentials: CredentialSource;
 
   private readonly stateEmitter = new vscode.EventEmitter<PoolState>();
   /** Run state changed (status bar, context keys, terminals). */
@@ -47,6 +53,7 @@ export class PoolController implements vscode.Disposable {
   constructor(private readonly deps: ControllerDeps) {
     this.transitions = new TransitionLog(deps.log);
     this.settings = new SettingsState(deps.log);
+    this.credentials = settingsCredentials(deps.secrets, deps.auth, deps.approval, () => this.settings.current.shell.credentialHosts);
     this.state = { ...this.state, configErrors: this.settings.errors };
     // The idle tree shows "API key missing" from SecretStorage, so load the keys now.
     const names = this.settings.lastGood?.backends.map((b) => b.name) ?? [];
@@ -83,8 +90,8 @@ export class PoolController implements vscode.Disposable {
   snapshots(): BackendSnapshot[] {
     // While running, the core itself shows entra backends as signed out (EntraAuth hands it no credential).
     if (this.proxy) return this.proxy.snapshots();
-    const signedOut = this.deps.auth.state === 'signedOut';
-    return (this.settings.lastGood?.backends ?? []).map((b) => idleSnapshot(b, this.deps.secrets.hasApiKey(b.name), signedOut));
+    // Stopped: the same rule the core applies (approval, host, key, sign-in), without asking for anything.
+    return (this.settings.lastGood?.backends ?? []).map((b) => idleSnapshot(b, credentialProblem(this.credentials, b)));
   }
 
   /** Resolves once every queued operation has finished (for tests and deactivate). */
@@ -151,11 +158,14 @@ export class PoolController implements vscode.Disposable {
     return this.enqueue(async () => {
       const before = this.settings.lastGood;
       const terminal = this.shellSettings.terminalEnvironment;
+      const hosts = this.shellSettings.credentialHosts.join('\n');
       const valid = this.takeSettings();
       const next = this.settings.current;
       // Sign-in and terminal settings apply even while a pool option is invalid.
       this.deps.auth.configure(next.shell);
       if (terminal !== next.shell.terminalEnvironment) this.setState({});
+      // So does the credential allow-list (issue 9): re-check which hosts may have credentials.
+      if (hosts !== next.shell.credentialHosts.join('\n')) this.credentialsChanged(true);
       if (!valid) {
         this.deps.reportConfigErrors(this.state.configErrors);
         return;
@@ -227,7 +237,7 @@ export class PoolController implements vscode.Disposable {
     if (config.backends.length === 0) throw new Error('No backends to pool: run "AOAI Pool: Add Backend", or "AOAI Pool: Try with Simulated Backends"');
     await this.deps.secrets.load(config.backends.map((b) => b.name));
     if (config.backends.some((b) => b.auth === 'entra') && this.deps.auth.state === 'unknown') void this.deps.auth.check();
-    return { config, credentials: settingsCredentials(this.deps.secrets, this.deps.auth) };
+    return { config, credentials: this.credentials };
   }
 
   private async doStart(): Promise<void> {
@@ -251,7 +261,7 @@ export class PoolController implements vscode.Disposable {
       for (const u of this.unwire.splice(0)) u();
       const port = proxy?.config.port;
       if (this.mode === 'simulated') await this.closeSimulators();
-      if (isPoolError(e, 'PORT_IN_USE') && port && (await isOurPoolAt(port, await this.deps.secrets.clientKey()))) {
+      if (isPoolError(e, 'PortInUse') && port && (await isOurPoolAt(port, await this.deps.secrets.clientKey()))) {
         this.deps.log.info(`another AOAI Pool serves http://127.0.0.1:${port}; this window uses it`);
         this.setState({ status: 'elsewhere', url: `http://127.0.0.1:${port}`, port, simulated: false });
         return;

@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { formatIssue, validateConfig, type BackendSnapshot, type CredentialSource, type PoolConfig, type RawPoolConfig, type Redactor } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
 import { simulatedBackendOptions, simulatedRawConfig, simulatorCredentials } from '../core/simulator/demo';
+import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { ShellLog } from './log';
 import type { Secrets } from './secrets';
@@ -15,12 +16,21 @@ export interface PoolPlan {
   credentials: CredentialSource;
 }
 
-export function settingsCredentials(secrets: Secrets, auth: EntraAuth): CredentialSource {
+/**
+ * The settings pool's credentials. Issue 9: a key is looked up by name AND
+ * endpoint; backends from workspace settings are withheld until approved; the
+ * extra hosts that may receive credentials come from the User settings only
+ * (`credentialHosts` is read live, so an edit applies without a restart).
+ */
+export function settingsCredentials(secrets: Secrets, auth: EntraAuth, approval: WorkspaceApproval, credentialHosts: () => readonly string[]): CredentialSource {
   return {
-    apiKey: (b) => secrets.apiKey(b.name),
+    apiKey: (b) => secrets.apiKey(b.name, b.endpoint),
     tokenCredential: () => auth.tokenCredential(),
-    missingKeyHint: (b) => `run "AOAI Pool: Set API Key" for ${b.name}`,
+    missingKeyHint: (b) => secrets.missingKeyHint(b.name, b.endpoint),
     signInHint: () => 'run "AOAI Pool: Sign in to Azure"',
+    withheld: (b) => approval.withheld(b),
+    credentialHosts,
+    allowHostHint: (host) => `if you trust it, add "${host}" to aoaiPool.security.credentialHosts in your User settings (workspace settings cannot)`,
   };
 }
 
@@ -54,7 +64,8 @@ export class TransitionLog {
     const before = this.statuses.get(s.name);
     if (before === s.status) return;
     this.statuses.set(s.name, s.status);
-    if (before === undefined && s.status === 'healthy') return;
+    // A backend starts "not checked yet"; its first answer making it healthy is no news.
+    if ((before === undefined || before === 'unknown') && (s.status === 'healthy' || s.status === 'unknown')) return;
     const line = `backend ${s.name}: ${before ?? 'new'} -> ${s.status}${s.reason ? ` (${s.reason})` : ''}`;
     if (s.status === 'healthy' || s.status === 'disabled') this.log.info(line);
     else this.log.warn(line);

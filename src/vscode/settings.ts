@@ -1,12 +1,13 @@
 /**
  * Reads `aoaiPool.*` through the pure adapter in core/view and writes the
  * backend list back. In an untrusted workspace the workspace's value of a
- * restricted setting is ignored, as `restrictedConfigurations` would do.
+ * restricted setting is ignored, as `restrictedConfigurations` would do; the
+ * credential allow-list is read from the User settings only, trusted or not.
  */
 import * as vscode from 'vscode';
 import { validateConfig, type ConfigIssue, type ConfigResult, type Logger, type PoolConfig, type RawBackendConfig, type RawPoolConfig } from '../core';
 import {
-  RESTRICTED_SETTINGS, SETTINGS_SECTION, describeSettingIssue, effectiveScope, readShellSettings, settingsToRawConfig,
+  SETTINGS_SECTION, describeSettingIssue, effectiveScope, rawIdentity, readShellSettings, settingValue, settingsToRawConfig,
   type SettingReader, type SettingScope, type ShellSettings,
 } from '../core/view';
 
@@ -24,11 +25,18 @@ export function readSettings(): SettingsSnapshot {
 
 function reader(): SettingReader {
   const cfg = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  return (key) => {
-    if (vscode.workspace.isTrusted || !RESTRICTED_SETTINGS.includes(key)) return cfg.get(key);
-    const i = cfg.inspect(key);
-    return i?.globalValue ?? i?.defaultValue;
-  };
+  return (key) => settingValue(key, vscode.workspace.isTrusted, () => cfg.get(key), () => cfg.inspect(key));
+}
+
+/** The backend list in the User settings (`globalValue`), whatever the workspace says. */
+export function userBackends(): unknown[] | undefined {
+  const v = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<unknown>('backends')?.globalValue;
+  return Array.isArray(v) ? (v as unknown[]) : undefined;
+}
+
+/** The endpoint of the backend named `name` in the User settings (never a workspace's), as an origin. */
+export function userBackendEndpoint(name: string): string | undefined {
+  return userBackends()?.map(rawIdentity).find((id) => id?.name === name)?.endpoint;
 }
 
 export function toTarget(scope: SettingScope): vscode.ConfigurationTarget {

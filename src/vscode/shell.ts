@@ -1,6 +1,7 @@
 /** The extension-lifetime objects every command handler may use. */
 import type * as vscode from 'vscode';
 import type { Redactor } from '../core';
+import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { PoolController } from './controller';
 import type { ShellLog } from './log';
@@ -14,4 +15,7 @@ export interface Shell {
   redactor: Redactor;
   /** Where the extension's files are (the dashboard's webview bundle). */
   extensionUri: vscode.Uri;
+  /** The extension's globalState (e.g. the subscriptions picked last time). */
+  memento: vscode.Memento;
+  approval: WorkspaceApproval;
 }

@@ -4,7 +4,7 @@
  * arrive once per request under load.
  */
 import * as vscode from 'vscode';
-import { statusBarModel, type StatusBarModel } from '../core/view';
+import { statusBarModel, statusBarRedrawAt, type StatusBarModel } from '../core/view';
 import type { PoolController } from './controller';
 
 const REDRAW_MS = 250;
@@ -52,9 +52,9 @@ export class PoolStatusBar implements vscode.Disposable {
     const m = statusBarModel(this.controller.current, snapshots);
     this.model = m;
     const now = Date.now();
-    const ends = snapshots.flatMap((s) => [s.cooldownUntil, s.ejectedUntil]).filter((t) => t > now);
+    const redrawAt = statusBarRedrawAt(snapshots, now);
     clearTimeout(this.expiry);
-    this.expiry = ends.length ? setTimeout(() => this.render(), Math.min(...ends) - now + 50) : undefined;
+    this.expiry = redrawAt !== undefined ? setTimeout(() => this.render(), redrawAt - now + 50) : undefined;
     this.item.text = m.text;
     this.item.tooltip = new vscode.MarkdownString(m.tooltipMarkdown);
     this.item.backgroundColor = m.backgroundColorId ? new vscode.ThemeColor(m.backgroundColorId) : undefined;

@@ -1,10 +1,10 @@
 /**
- * While the pool runs, new integrated terminals get the four SDK variables
- * pointing at it. `persistent = false`: VS Code would otherwise restore them
+ * While the pool runs, new integrated terminals get the SDK variables
+ * pointing at it (`clientEnvironment`: the same list `aoai-pool serve` prints). `persistent = false`: VS Code would otherwise restore them
  * after a restart, pointing terminals at a proxy that may not be running.
  */
 import * as vscode from 'vscode';
-import { terminalEnvironment } from '../core/view';
+import { clientEnvironment } from '../core/tools/env';
 import type { PoolController } from './controller';
 import type { Secrets } from './secrets';
 
@@ -18,7 +18,7 @@ export class TerminalEnvironment implements vscode.Disposable {
     secrets: Secrets,
   ) {
     collection.persistent = false;
-    collection.description = 'AOAI Pool: AZURE_OPENAI_* and OPENAI_* point at the local pool';
+    collection.description = 'AOAI Pool: AZURE_OPENAI_*, OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_API_VERSION point at the local pool';
     collection.clear();
     this.subscriptions = [
       controller.onDidChangeState(() => void this.update()),
@@ -41,7 +41,7 @@ export class TerminalEnvironment implements vscode.Disposable {
   private async update(): Promise<void> {
     const s = this.controller.current;
     const on = this.controller.shellSettings.terminalEnvironment && (s.status === 'running' || s.status === 'elsewhere') && s.url;
-    const vars = on ? terminalEnvironment(s.url!, await this.controller.clientKey()) : {};
+    const vars: Record<string, string> = on ? clientEnvironment(s.url!, await this.controller.clientKey()) : {};
     const key = JSON.stringify(vars);
     if (key === this.applied) return;
     this.applied = key;

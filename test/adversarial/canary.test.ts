@@ -5,12 +5,19 @@
  * /_pool/health, events, validation messages, generated files.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHAT, CLIENT_KEY, chatPath, closeAll, send, startBackend, startProxy } from '../helpers/net';
+import { CHAT, CLIENT_KEY, chatPath, closeAll, send, sleep, startBackend, startProxy } from '../helpers/net';
 import { envCredentialSource } from '../../src/core/auth/credentials';
 import { validateConfig, formatIssue } from '../../src/core/config';
-import { generateApim } from '../../src/core/generators';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-afterEach(closeAll);
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  await closeAll();
+});
 
 const CANARY = 'c4a7a11e5e1f4c0bb1e2d3f4a5b6c7d8';
 const TOKEN_CANARY = 'eyJ0eXAiOiJKV1QiCANARYTOKEN0123456789';
@@ -67,23 +74,65 @@ describe('canary key', () => {
     expect(all).not.toContain(TOKEN_CANARY);
   });
 
-  it('never appears in validation errors or generated APIM files', () => {
+  it('never appears in validation errors', () => {
     const bad = validateConfig({ backends: [{ name: 'a', endpoint: `https://a.openai.azure.com/?api-key=${CANARY}`, apiKey: CANARY, apiKeyEnv: CANARY }] });
     expect(bad.ok).toBe(false);
     const text = JSON.stringify(bad) + (bad.ok ? '' : bad.errors.map(formatIssue).join('\n'));
     expect(text).not.toContain(CANARY);
+  });
 
-    const good = validateConfig({ backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }, { name: 'b', endpoint: 'https://b.openai.azure.com', auth: 'entra' }] });
-    if (!good.ok) throw new Error();
-    const before = process.env.AOAI_POOL_KEY_A;
-    process.env.AOAI_POOL_KEY_A = CANARY;
-    try {
-      const out = generateApim(good.config, {});
-      expect(out.ok).toBe(true);
-      expect(JSON.stringify(out)).not.toContain(CANARY);
-    } finally {
-      if (before === undefined) delete process.env.AOAI_POOL_KEY_A;
-      else process.env.AOAI_POOL_KEY_A = before;
-    }
+  // The keys the CLI reads come from the environment. This used to set
+  // AOAI_POOL_KEY_A around an in-process generateApim(), which reads no
+  // environment at all, so it could not fail (issue 9). Now the real CLI runs
+  // with the canary where it looks for keys, and must use it without showing it.
+  it('serve uses a key from its environment and never prints it, even when a backend echoes it', async () => {
+    const echo = await startBackend((req, res) => {
+      const got = String(req.headers['api-key'] ?? '');
+      res.writeHead(401, { 'content-type': 'application/json', 'x-echo': got });
+      res.end(JSON.stringify({ error: { code: '401', message: `invalid key ${got}` } }));
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'aoai-pool-canary-'));
+    const file = join(dir, 'aoai-pool.json');
+    writeFileSync(file, JSON.stringify({ port: 0, healthProbe: { intervalSec: 0 }, backends: [{ name: 'echo', endpoint: echo.url, deployments: ['a'] }] }));
+    const p = cli(['serve', '-c', file, '--verbose'], { AOAI_POOL_KEY_ECHO: CANARY, AOAI_POOL_CLIENT_KEY: CLIENT_KEY });
+    const url = /listening on (\S+)/.exec(await p.until(/Stop with/))![1]!;
+    const r = await send(url, { path: chatPath('a'), body: CHAT });
+    expect(echo.requests[0]!.headers['api-key']).toBe(CANARY); // the variable was read and used
+    expect(r.json().error.message).toBe('invalid key ***'); // and the echo came back masked
+    p.child.kill('SIGTERM');
+    await p.exited;
+    expect(p.output()).toMatch(/status=401/);
+    expect(p.output() + r.body + JSON.stringify(r.headers)).not.toContain(CANARY);
+  });
+
+  it('generate apim never writes a key from its environment into the files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aoai-pool-canary-apim-'));
+    const file = join(dir, 'aoai-pool.json');
+    writeFileSync(file, JSON.stringify({ backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }, { name: 'b', endpoint: 'https://b.openai.azure.com', auth: 'entra' }] }));
+    const p = cli(['generate', 'apim', '-c', file, '-o', join(dir, 'out')], { AOAI_POOL_KEY_A: CANARY });
+    expect(await p.exited).toBe(0);
+    const files = readdirSync(join(dir, 'out')).map((f) => readFileSync(join(dir, 'out', f), 'utf8'));
+    // Positive control: the output does have the slot where backend a's key would go (a secure parameter az asks for).
+    expect(files.join('\n')).toMatch(/@secure\(\)\s*param apiKeyA/);
+    expect(files.join('\n') + p.output()).not.toContain(CANARY);
   });
 });
+
+/** Runs the built CLI; output() is stdout and stderr together. */
+function cli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(__dirname, '../../dist/cli.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  children.push(child);
+  return {
+    child, exited,
+    output: () => out,
+    async until(re: RegExp): Promise<string> {
+      for (let i = 0; i < 400 && !re.test(out); i++) await sleep(25);
+      if (!re.test(out)) throw new Error(`no ${re} in:\n${out}`);
+      return out;
+    },
+  };
+}

@@ -35,6 +35,7 @@ describe('absurd throttle headers', () => {
       expect(r.status).toBe(200);
       expect(good.requests).toHaveLength(1);
       const s = proxy.snapshots().find((b) => b.name === 'bad')!;
+      expect(s.throttled).toBe(1); // the 429 was seen: a rest of 0 below is a decision, not an oversight
       const until = Math.max(0, ...s.deployments.map((d) => d.cooldownUntil));
       expect(restOk(Math.max(0, (until - Date.now()) / 1000)), `${(until - Date.now()) / 1000}s`).toBe(true);
       expect(s.remainingRequests === undefined || s.remainingRequests >= 0).toBe(true);
@@ -99,22 +100,63 @@ describe('broken backends', () => {
     expect(Number(last.headers['retry-after'])).toBeLessThanOrEqual(3);
     expect(Number(last.headers['retry-after-ms'])).toBeGreaterThan(1000);
   });
+});
 
-  it('a pool-wide outage is bounded by the retry budget', async () => {
-    let hits = 0;
-    const down = () => startBackend((_q, res) => {
-      hits++;
-      res.writeHead(500);
-      res.end();
+describe('retry budget (concurrency, as Envoy)', () => {
+  /** Answers 429 with retry-after-ms 0 after `holdMs`: throttled, yet never resting, never ejected. */
+  async function stormBackend(holdMs: number, seen: Map<string, number>, gauge: { now: number; peak: number; total: number }) {
+    return startBackend(async (_q, res, body) => {
+      const id = String(JSON.parse(body || '{}').n);
+      const retry = (seen.get(id) ?? 0) > 0;
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      gauge.total++;
+      if (retry) gauge.peak = Math.max(gauge.peak, ++gauge.now);
+      await sleep(holdMs);
+      if (retry) gauge.now--;
+      res.writeHead(429, { 'retry-after-ms': '0', 'content-type': 'application/json' });
+      res.end('{"error":{"code":"429","message":"Rate limit is exceeded."}}');
     });
-    const backends = await Promise.all([down(), down(), down()]);
+  }
+
+  it('a pool-wide outage: at most max(3, 20 % of the requests in flight) retry at once', async () => {
+    const seen = new Map<string, number>();
+    const gauge = { now: 0, peak: 0, total: 0 };
+    const backends = await Promise.all([0, 1, 2].map(() => stormBackend(200, seen, gauge)));
     const { url } = await startProxy({ maxAttempts: 3, backends: backends.map((b, i) => ({ name: `b${i}`, endpoint: b.url })) });
-    const n = 120;
-    for (let i = 0; i < n; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, () => send(url, { path: chatPath('x'), body: CHAT })));
+    const n = 40;
+    const replies = await Promise.all(Array.from({ length: n }, (_, i) => send(url, { path: chatPath('x'), body: JSON.stringify({ messages: [], n: i }) })));
+    expect(replies.every((r) => r.status === 429)).toBe(true);
+    // Failover did happen (the floor of 3 at least) ...
+    expect(gauge.peak).toBeGreaterThanOrEqual(3);
+    // ... but with 40 requests in flight, never more than 8 retries at once. Without the budget,
+    // all 40 would retry together (3 x 40 = 120 upstream calls: 429s neither eject nor rest here).
+    expect(gauge.peak).toBeLessThanOrEqual(8);
+    expect(gauge.total).toBeLessThanOrEqual(n + 8 * 2);
+  });
+
+  it('a storm on one alias that is over does not turn the next request into an error when a healthy backend is one attempt away', async () => {
+    const seen = new Map<string, number>();
+    const gauge = { now: 0, peak: 0, total: 0 };
+    const storm = await Promise.all([0, 1].map(() => stormBackend(0, seen, gauge)));
+    const broken = await startBackend((_q, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"503","message":"busy"}}');
+    });
+    const healthy = await okBackend('healthy');
+    const { url } = await startProxy({ backends: [
+      { name: 's0', endpoint: storm[0]!.url, deployments: ['storm'] },
+      { name: 's1', endpoint: storm[1]!.url, deployments: ['storm'] },
+      { name: 'broken', endpoint: broken.url, priority: 1, deployments: ['gpt-4o'] },
+      { name: 'healthy', endpoint: healthy.url, priority: 2, deployments: ['gpt-4o'] },
+    ] });
+    for (let i = 0; i < 100; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, k) => send(url, { path: chatPath('storm'), body: JSON.stringify({ messages: [], n: i + k }) })));
     }
-    // Without a budget: up to 3 x 120 = 360 upstream requests (less ejections).
-    expect(hits).toBeLessThanOrEqual(n * 1.2 + 10);
+    expect(gauge.total).toBeGreaterThan(100); // the storm really retried
+    const r = await send(url, { path: chatPath('gpt-4o'), body: CHAT });
+    expect(broken.requests).toHaveLength(1);
+    expect(r.status).toBe(200);
+    expect(r.headers['x-aoai-pool-backend']).toBe('healthy');
   });
 });
 

@@ -7,7 +7,11 @@ describe('who may use the proxy', () => {
   it('refuses any Host that is not loopback (DNS rebinding) before going upstream', async () => {
     const b = await okBackend('b');
     const { url, port } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
-    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.evil.example', 'localhost.evil', '[::2]:80', 'localhost:abc']) {
+    for (const host of [
+      'evil.example', `evil.example:${port}`, '127.0.0.1.evil.example', 'localhost.evil', '[::2]:80', 'localhost:abc',
+      // Exact names only (issue 9): a trailing dot, other spellings of loopback, a bare IPv6 literal.
+      'localhost.', `localhost.:${port}`, '127.0.0.1.', '[::1].', '127.1', '127.0.0.2', '2130706433', '0x7f.0.0.1', '::1', '[0:0:0:0:0:0:0:1]', 'sub.localhost',
+    ]) {
       const r = await send(url, { path: chatPath('x'), body: CHAT, headers: { host } });
       expect(r.status, host).toBe(403);
       expect(r.json().error.code).toBe('HostNotAllowed');
@@ -16,6 +20,14 @@ describe('who may use the proxy', () => {
       expect((await send(url, { path: chatPath('x'), body: CHAT, headers: { host } })).status, host).toBe(200);
     }
     expect(b.requests).toHaveLength(5);
+  });
+
+  it('keeps allowedHosts working, by exact name too', async () => {
+    const b = await okBackend('b');
+    const { url } = await startProxy({ allowedHosts: ['devbox.lan'], backends: [{ name: 'b', endpoint: b.url }] });
+    for (const host of ['devbox.lan', 'DEVBOX.lan:8787']) expect((await send(url, { path: chatPath('x'), body: CHAT, headers: { host } })).status, host).toBe(200);
+    for (const host of ['devbox.lan.', 'x.devbox.lan', 'devbox.lan.evil']) expect((await send(url, { path: chatPath('x'), body: CHAT, headers: { host } })).status, host).toBe(403);
+    expect(b.requests).toHaveLength(2);
   });
 
   it('refuses browser requests: any Origin, cross-site fetch metadata, and CORS preflights', async () => {

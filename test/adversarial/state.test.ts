@@ -75,13 +75,53 @@ describe('stateful calls', () => {
     const b = await statefulBackend('b');
     b.known.add('resp_external123');
     const { url } = await startProxy({ backends: [{ name: 'a', endpoint: a.url, priority: 1 }, { name: 'b', endpoint: b.url, priority: 2 }] });
+    const mentions = (x: typeof a) => x.requests.filter((q) => q.url.includes('resp_external123') || q.body.includes('resp_external123')).length;
     const r = await send(url, { path: '/openai/v1/responses/resp_external123' });
     expect(r.status).toBe(200);
     expect(r.json().backend).toBe('b');
+    expect([mentions(a), mentions(b)]).toEqual([1, 1]); // a was asked first (priority 1) and said 404
+    // Remembered: the follow-ups go straight to b, by path and by body.
+    const again = await send(url, { path: '/openai/v1/responses/resp_external123' });
+    const next = await send(url, { path: '/openai/v1/responses', body: JSON.stringify({ model: 'gpt-4o', input: 'more', previous_response_id: 'resp_external123' }) });
+    expect([again.status, next.status]).toEqual([200, 200]);
+    expect(next.json().backend).toBe('b');
+    expect([mentions(a), mentions(b)]).toEqual([1, 3]);
+
     const missing = await send(url, { path: '/openai/v1/responses/resp_nobody99999' });
     expect(missing.status).toBe(404);
     expect(missing.json().error.code).toBe('StateNotFound');
     expect(missing.json().error.message).toContain('resp_nobody99999');
+  });
+
+  it('learns owners from GETs that list or reveal ids, as from the POSTs that create them', async () => {
+    // Each backend holds files created before the pool existed; a GET lists them.
+    let strangers = 0;
+    const make = (name: string, files: string[]) => startBackend((req, res) => {
+      const path = req.url!.split('?')[0]!;
+      res.setHeader('content-type', 'application/json');
+      if (path === '/openai/files') return void res.end(JSON.stringify({ object: 'list', data: files.map((id) => ({ id, object: 'file' })) }));
+      const id = path.split('/')[3];
+      if (id && files.includes(id)) return void res.end(JSON.stringify({ id, backend: name }));
+      strangers++;
+      res.statusCode = 404;
+      res.end(JSON.stringify({ error: { code: 'NotFound', message: `${name} has no ${id}` } }));
+    });
+    const a = await make('a', ['file-aaaa1111']);
+    const b = await make('b', ['file-bbbb2222']);
+    const { url } = await startProxy({ backends: [{ name: 'a', endpoint: a.url }, { name: 'b', endpoint: b.url }] });
+    // Round-robin: one list from each backend.
+    const lists = [await send(url, { path: '/openai/files?api-version=2024-10-21' }), await send(url, { path: '/openai/files?api-version=2024-10-21' })];
+    expect(lists.map((l) => l.status)).toEqual([200, 200]);
+    expect(new Set(lists.map((l) => l.headers['x-aoai-pool-backend']))).toEqual(new Set(['a', 'b']));
+    const before = [a.requests.length, b.requests.length];
+    for (let i = 0; i < 3; i++) {
+      const fb = await send(url, { path: '/openai/files/file-bbbb2222?api-version=2024-10-21' });
+      const fa = await send(url, { path: '/openai/files/file-aaaa1111?api-version=2024-10-21' });
+      expect([fa.json().backend, fb.json().backend]).toEqual(['a', 'b']);
+    }
+    // Nobody was asked for an id it does not hold.
+    expect(strangers).toBe(0);
+    expect([a.requests.length - before[0]!, b.requests.length - before[1]!]).toEqual([3, 3]);
   });
 
   it('gives a clear error, not a stranger 404, when the owning backend left the pool or cannot serve', async () => {

@@ -6,6 +6,7 @@ import { ProxyServer } from '../../src/core/proxy/server';
 import { validateConfig } from '../../src/core/config/validate';
 import type { CredentialSource } from '../../src/core/auth/credentials';
 import type { Logger } from '../../src/core/log';
+import type { RequestRecord } from '../../src/core/events';
 
 export interface Received {
   method: string;
@@ -94,6 +95,8 @@ export interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body exactly as it came, still compressed if it was. */
+  bytes: Buffer;
   json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -108,8 +111,9 @@ export function send(url: string, opts: { method?: string; path?: string; header
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+        const bytes = Buffer.concat(chunks);
+        const body = bytes.toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, bytes, json: () => JSON.parse(body) });
       });
       res.on('error', reject);
     });
@@ -137,6 +141,62 @@ export async function rawRequest(port: number, text: string | Buffer, ms = 1500)
     s.on('data', (c: Buffer) => chunks.push(c));
     s.on('close', done);
     s.on('error', done);
+  });
+}
+
+/**
+ * Like rawRequest, and says whether the server closed the connection (rather
+ * than the wait running out).
+ */
+export async function rawExchange(port: number, text: string | Buffer, ms = 1500): Promise<{ reply: string; closedByServer: boolean }> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = connect(port, '127.0.0.1', () => s.write(text));
+    const done = (closedByServer: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ reply: Buffer.concat(chunks).toString('latin1'), closedByServer });
+    };
+    const timer = setTimeout(() => done(false), ms);
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => done(true));
+    s.on('close', () => done(true));
+    s.on('error', () => done(true));
+  });
+}
+
+/**
+ * The next `request` event (one per finished request handler) that passes
+ * `pred`; rejects if none comes within `ms`, so a bound on it cannot hold for
+ * a handler that never finishes.
+ */
+export function nextRecord(proxy: ProxyServer, ms: number, pred: (r: RequestRecord) => boolean = () => true): Promise<RequestRecord> {
+  return new Promise((resolve, reject) => {
+    const off = proxy.on('request', (r) => {
+      if (!pred(r)) return;
+      clearTimeout(timer);
+      off();
+      resolve(r);
+    });
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no request event within ${ms} ms`));
+    }, ms);
+  });
+}
+
+/** Rejects unless `p` settles within `ms`. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    p.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    }, (e: unknown) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }
 

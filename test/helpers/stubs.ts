@@ -10,6 +10,7 @@ import { StickyMap } from '../../src/core/proxy/sticky';
 import { RetryBudget } from '../../src/core/balancer/retryBudget';
 import { PoolMetrics } from '../../src/core/metrics/recorder';
 import { Trace } from '../../src/core/metrics/trace';
+import { PoolHealth } from '../../src/core/balancer/poolHealth';
 
 export interface StubResponse {
   status: number | undefined;
@@ -40,7 +41,7 @@ export function stubContext(opts: { method?: string; url?: string; headers?: Rec
   }) as unknown as ServerResponse;
   const result = validateConfig({ backends: [{ name: 'a', endpoint: 'http://127.0.0.1:1', deployments: ['gpt-4o'] }], ...(opts.config ?? {}) });
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  const pool = new PoolRuntime(result.config, new UpstreamAuth({ apiKey: () => 'k-0000000000', tokenCredential: () => undefined }, new Redactor()), () => undefined);
+  const pool = new PoolRuntime(result.config, new UpstreamAuth({ apiKey: () => 'k-0000000000', tokenCredential: () => undefined }, new Redactor()), new PoolHealth());
   const ctx: ProxyContext = {
     req, res, pool, gone: new ClientGone(), startedAt: 0, stream: false, trace: new Trace(),
     settings: { clientKey: 'the-client-key', sticky: new StickyMap(), retryBudget: new RetryBudget(), mask: (t) => t, metrics: new PoolMetrics() },

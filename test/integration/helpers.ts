@@ -24,7 +24,7 @@ export async function poolApi(): Promise<TestApi> {
   const ext = vscode.extensions.getExtension<AoaiPoolApi>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is not installed in the test host`);
   const api = await ext.activate();
-  for (const name of ['proxy', 'simulators', 'clientKey', 'terminalEnvironment'] as const) {
+  for (const name of ['proxy', 'simulators', 'clientKey', 'terminalEnvironment', 'logLines', 'setApprovalResponder', 'forgetApprovals', 'useTokenCredential', 'secretStorage'] as const) {
     assert.equal(typeof api[name], 'function', `api.${name} is missing: is the extension in Test mode?`);
   }
   return api as TestApi;
@@ -37,6 +37,14 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   if (isDeepStrictEqual(config().inspect(key)?.globalValue, value)) return;
   await config().update(key, value, vscode.ConfigurationTarget.Global);
   await waitFor(() => isDeepStrictEqual(config().inspect(key)?.globalValue, value), `aoaiPool.${key} = ${JSON.stringify(value)}`);
+}
+
+/** Writes a workspace setting (.vscode/settings.json of the test folder) and waits until this extension host reads it back. */
+export async function setWorkspaceSetting(key: string, value: unknown): Promise<void> {
+  assert.ok(vscode.workspace.workspaceFolders?.length, 'no workspace folder open: runTests.ts opens one');
+  if (isDeepStrictEqual(config().inspect(key)?.workspaceValue, value)) return;
+  await config().update(key, value, vscode.ConfigurationTarget.Workspace);
+  await waitFor(() => isDeepStrictEqual(config().inspect(key)?.workspaceValue, value), `workspace aoaiPool.${key} = ${JSON.stringify(value)}`);
 }
 
 /** Every aoaiPool.* key the extension contributes, without the prefix. */
@@ -53,6 +61,10 @@ export function contributedKeys(): string[] {
  */
 export async function resetPool(api: TestApi): Promise<void> {
   await vscode.commands.executeCommand('aoaiPool.stopProxy');
+  // Workspace settings first (the folder runTests opens), so no workspace backend waits for approval below.
+  for (const key of contributedKeys()) {
+    if (config().inspect(key)?.workspaceValue !== undefined) await setWorkspaceSetting(key, undefined);
+  }
   for (const name of BACKEND_NAMES) await vscode.commands.executeCommand('aoaiPool.clearApiKey', name);
   for (const key of contributedKeys()) {
     if (key !== 'port' && config().inspect(key)?.globalValue !== undefined) await setSetting(key, undefined);
@@ -65,6 +77,9 @@ export async function resetPool(api: TestApi): Promise<void> {
     api,
   );
   await api.whenIdle();
+  await api.forgetApprovals();
+  api.setApprovalResponder(undefined);
+  api.useTokenCredential(undefined);
   assert.deepEqual(api.simulators(), [], 'simulators left running');
   assert.deepEqual(api.terminalEnvironment(), {}, 'terminal variables left behind');
 }
@@ -201,7 +216,22 @@ export async function startProxy(api: TestApi): Promise<{ url: string; port: num
   assert.equal(s.status, 'running', `after Start Proxy: ${JSON.stringify(s)}`);
   assert.ok(s.url && s.port, JSON.stringify(s));
   assert.equal(s.url, `http://127.0.0.1:${s.port}`);
+  await firstProbes(api);
   return { url: s.url, port: s.port, clientKey: await api.clientKey() };
+}
+
+/**
+ * A backend is "not checked yet" until something answers: the first probe
+ * round runs as the proxy starts. Waits until it has, in the tree too.
+ */
+export async function firstProbes(api: TestApi): Promise<void> {
+  // With probes off, backends stay "not checked yet" until traffic reaches them.
+  if (!(Number(api.proxy()?.config.healthProbe.intervalSec) > 0)) return;
+  await waitFor(
+    () => api.snapshots().every((b) => b.status !== 'unknown') && api.tree().every((n) => !/^not checked yet/.test(n.description ?? '')),
+    'the first probe round',
+    api,
+  );
 }
 
 /** A running pool of simulators from settings, each with its key set. */

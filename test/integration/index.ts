@@ -17,6 +17,8 @@ export async function run(): Promise<void> {
     color: false,
     reporter: 'spec',
     timeout: 20_000,
+    // AOAI_POOL_TEST_GREP=<text>: run only the tests whose title contains it.
+    ...(process.env.AOAI_POOL_TEST_GREP ? { grep: process.env.AOAI_POOL_TEST_GREP } : {}),
   });
   // What mocha.loadFiles does before each require(): binds suite/test to the
   // tdd interface, which the suites import from 'mocha'.

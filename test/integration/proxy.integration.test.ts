@@ -25,7 +25,8 @@ suite('proxy', () => {
     assert.equal(s.simulated, true);
     assert.equal(s.url, `http://127.0.0.1:${s.port}`);
     assert.deepEqual(api.tree().map((n) => n.label), ['sim-1', 'sim-2', 'sim-3']);
-    assert.equal(api.statusBar().text, `$(pulse) AOAI Pool :${s.port} 3/3 (simulated)`);
+    // Healthy once the first probes answer (they run as the proxy starts).
+    await waitFor(() => api.statusBar().text === `$(pulse) AOAI Pool :${s.port} 3/3 (simulated)`, 'three healthy backends in the status bar', api);
 
     const reply = await chat(s.url!, await api.clientKey(), 'gpt-4o-mini');
     const served = String(reply.headers['x-aoai-pool-backend']);
@@ -69,7 +70,8 @@ suite('proxy', () => {
     const chats = (sim: typeof east) => sim!.requests.filter((r) => r.url.includes('/chat/completions'));
     assert.equal(chats(east).length, 3);
     assert.equal(chats(west).length, 0, 'west is priority 2: no traffic while east is healthy');
-    assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/);
+    // The status bar redraws on its own beat (at most every 250 ms).
+    await waitFor(() => assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/), 'both backends healthy in the status bar', api);
   });
 
   test('new terminals get the pool endpoint and client key while it runs, never an Azure key', async () => {
@@ -80,6 +82,8 @@ suite('proxy', () => {
       AZURE_OPENAI_API_KEY: clientKey,
       OPENAI_BASE_URL: `${url}/v1`,
       OPENAI_API_KEY: clientKey,
+      // Both Azure clients refuse to start without it (issue 9).
+      OPENAI_API_VERSION: '2025-04-01-preview',
     };
     await waitFor(() => assert.deepEqual(api.terminalEnvironment(), expected), 'the terminal variables', api);
     assert.ok(!Object.values(api.terminalEnvironment()).includes(east!.apiKey));
@@ -88,6 +92,12 @@ suite('proxy', () => {
     const env = api.terminalEnvironment();
     const models = await httpRequest(`${env.OPENAI_BASE_URL}/models`, { headers: { 'api-key': env.OPENAI_API_KEY! } });
     assert.equal(models.status, 200, models.body);
+    // And what Node's AzureOpenAI() does with the same variables: OPENAI_BASE_URL + /deployments/{model}/... + api-version.
+    const azure = await httpRequest(`${env.OPENAI_BASE_URL}/deployments/gpt-4o/chat/completions?api-version=${env.OPENAI_API_VERSION}`, {
+      method: 'POST', headers: { 'api-key': env.AZURE_OPENAI_API_KEY!, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(azure.status, 200, azure.body);
 
     // The setting turns them off while the proxy keeps running.
     await setSetting('terminalEnvironment', false);

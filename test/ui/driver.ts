@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import {
   launchChromium,
+  linkDevelopmentPaths,
   makeRunDir,
   newWorkbenchPage,
   startCodeServer,
@@ -35,6 +36,8 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** User settings, merged over the run's offline defaults before the workbench loads. */
   settings?: Record<string, unknown>;
+  /** More extension folders to load beside this one (fixtures such as a test sign-in provider). */
+  extensions?: string[];
 }
 
 /** One rendered row of a tree view. */
@@ -93,7 +96,8 @@ export class Workbench {
       page.setDefaultTimeout(20_000);
       if (verbose) page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));
       const wb = new Workbench(page, browser, server, runDir, blocked, opts.timeoutMs ?? 300_000);
-      await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath: [repoRoot] }));
+      const extensionDevelopmentPath = linkDevelopmentPaths([repoRoot, ...(opts.extensions ?? [])], runDir);
+      await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath }));
       await wb.whenRestored();
       return wb;
     } catch (err) {
@@ -407,6 +411,48 @@ export class Workbench {
       .waitFor();
     await this.page.keyboard.press('Enter');
     await this.quickInput().waitFor({ state: 'hidden' });
+  }
+
+  /** The open quick pick: its rows as shown (separators prefixed "-- "), and whether each is checked. */
+  async quickPickRows(): Promise<{ label: string; checked: boolean | undefined }[]> {
+    const rows = this.quickInput().locator('.monaco-list-row');
+    await rows.first().waitFor();
+    return rows.evaluateAll((els) => els.map((el) => {
+      const label = (el.querySelector('.label-name')?.textContent ?? '').trim();
+      const separator = (el.querySelector('.quick-input-list-separator')?.textContent ?? '').trim();
+      const aria = el.getAttribute('aria-checked');
+      const checked = aria === null ? undefined : aria === 'true';
+      return { label: label || (separator ? `-- ${separator}` : ''), checked };
+    }));
+  }
+
+  /** Waits for a quick pick whose title contains `title`. */
+  async waitForQuickPick(title: string | RegExp, timeoutMs = 30_000): Promise<void> {
+    await this.quickInput().locator('.quick-input-title', { hasText: title }).waitFor({ timeout: timeoutMs });
+  }
+
+  /** Clicks the checkbox of the quick pick row labelled exactly `label`. */
+  async toggleQuickPickRow(label: string): Promise<void> {
+    const row = this.quickInput().locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first();
+    await row.locator('input[type=checkbox], .quick-input-list-checkbox, .monaco-checkbox').first().click();
+  }
+
+  /** Enter in the open quick input. */
+  async acceptQuickInput(): Promise<void> {
+    await this.quickInput().locator('.quick-input-box input').press('Enter');
+  }
+
+  /** Clicks `button` in a modal dialog whose text matches `text`. */
+  async answerDialog(text: RegExp, button: string, timeoutMs = 20_000): Promise<void> {
+    const dialog = this.page.locator('.monaco-dialog-box', { hasText: text });
+    await dialog.waitFor({ timeout: timeoutMs });
+    await dialog.locator('.monaco-button', { hasText: new RegExp(`^${escapeRegExp(button)}$`) }).first().click();
+    await dialog.waitFor({ state: 'hidden' });
+  }
+
+  /** Clicks a button of a view's welcome content. */
+  async clickWelcomeButton(view: string, button: string): Promise<void> {
+    await (await this.viewPane(view)).locator('.welcome-view-content .monaco-button', { hasText: button }).first().click();
   }
 
   /** Saves a PNG under test/output/ui/ and returns its path. */

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { faultsFor, runSimulate } from '../../src/cli/simulate';
+import { listTenants } from '../../src/core/discovery/arm';
+import { testArmCredential } from '../../src/core/simulator/arm';
 
 let stop: AbortController | undefined;
 let running: Promise<void> | undefined;
@@ -62,5 +65,19 @@ describe('aoai-pool simulate', () => {
       { latencyMs: 10, retryHeader: 'none' },
     ]);
     expect(faultsFor({ faults: '{"rate5xx":1}', 'rate-5xx': ['0', '0.2'] }, 2)).toEqual([{ rate5xx: 0 }, { rate5xx: 0.2 }]);
+  });
+
+  it('--arm prints the Resource Manager URL, the CA file and each account\'s data plane; the CA is removed on stop', async () => {
+    const { lines, err } = await start(['--arm'], 8);
+    const arm = lines.find((l) => l.startsWith('arm '))!.slice(4);
+    const caFile = lines.find((l) => l.startsWith('ca '))!.slice(3);
+    expect(arm).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^contoso-swedencentral http:\/\/127\.0\.0\.1:\d+ [0-9a-f]{32}$/));
+    expect(err.join('\n')).toMatch(/NODE_EXTRA_CA_CERTS=.* aoai-pool discover --arm-endpoint https:/);
+    const tenants = await listTenants({ endpoint: arm, ca: readFileSync(caFile, 'utf8'), credentialFor: (t) => testArmCredential(t) });
+    expect(tenants.map((t) => t.displayName)).toEqual(['Contoso', 'Fabrikam']);
+    stop!.abort();
+    await running;
+    expect(existsSync(caFile)).toBe(false);
   });
 });

@@ -1,59 +1,50 @@
 /**
- * A retry budget, so a pool-wide outage does not multiply the load on the
- * backends: failover attempts may add at most `ratio` of the recent request
- * volume, plus a small floor so a quiet pool still fails over. The same idea
- * as Envoy's retry budgets and gRPC's retry throttling.
+ * A retry budget bounded by concurrency, as Envoy's retry budgets are
+ * (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto,
+ * `RetryBudget`: `budget_percent` 20 %, `min_retry_concurrency` 3): at any
+ * moment, at most max(3, 20 % of the requests in flight) requests may be
+ * retrying. A pool-wide outage then adds at most that share of load, however
+ * long it lasts, while a storm that is over leaves nothing behind: the next
+ * request fails over as freely as the first (issue 9; the per-window budget
+ * it replaces let an unrelated alias's storm turn the next requests into
+ * errors although a healthy backend was one attempt away).
  *
- * Counts live in one-second buckets over the window, so the cost per request
- * is constant however heavy the traffic (issue 6).
+ * A request takes one retry slot at its first retry and keeps it until it
+ * ends: its attempts run one after another, so one slot covers them all.
  */
 export class RetryBudget {
-  private readonly requests: number[];
-  private readonly retries: number[];
-  private readonly seconds: number;
-  private bucket = -1;
+  private requests = 0;
+  private retries = 0;
 
   constructor(
     private readonly ratio = 0.2,
-    private readonly minPerWindow = 10,
-    windowMs = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.seconds = Math.max(1, Math.round(windowMs / 1000));
-    this.requests = new Array<number>(this.seconds).fill(0);
-    this.retries = new Array<number>(this.seconds).fill(0);
+    private readonly minConcurrency = 3,
+  ) {}
+
+  /** A request starts; pair with `end()`. */
+  start(): void {
+    this.requests++;
   }
 
-  recordRequest(): void {
-    this.requests[this.advance()]!++;
+  /** A request ends; `retried` says whether it held a retry slot. */
+  end(retried: boolean): void {
+    this.requests--;
+    if (retried) this.retries--;
   }
 
-  /** Spends one retry if the budget allows it. */
+  /** Takes a retry slot for a request that has none yet; false when the budget is spent. */
   tryRetry(): boolean {
-    const i = this.advance();
-    let requests = 0;
-    let retries = 0;
-    for (let k = 0; k < this.seconds; k++) {
-      requests += this.requests[k]!;
-      retries += this.retries[k]!;
-    }
-    if (retries >= Math.max(this.minPerWindow, Math.floor(requests * this.ratio))) return false;
-    this.retries[i]!++;
+    if (this.retries >= this.limit()) return false;
+    this.retries++;
     return true;
   }
 
-  /** Moves to the current second's bucket, clearing the ones that fell out of the window. */
-  private advance(): number {
-    const sec = Math.floor(this.now() / 1000);
-    if (sec !== this.bucket) {
-      const gap = this.bucket < 0 ? this.seconds : Math.min(this.seconds, sec - this.bucket);
-      for (let k = 1; k <= gap; k++) {
-        const j = (this.bucket + k) % this.seconds;
-        this.requests[j] = 0;
-        this.retries[j] = 0;
-      }
-      this.bucket = sec;
-    }
-    return sec % this.seconds;
+  /** Requests in flight, and how many of them hold a retry slot. */
+  get inFlight(): { requests: number; retries: number; limit: number } {
+    return { requests: this.requests, retries: this.retries, limit: this.limit() };
+  }
+
+  private limit(): number {
+    return Math.max(this.minConcurrency, Math.floor(this.requests * this.ratio));
   }
 }

@@ -13,6 +13,10 @@ export const DEFAULT_TIMEOUTS: TimeoutConfig = {
   headersMs: 600_000,
   streamHeadersMs: 120_000,
   idleMs: 120_000,
+  // A whole request, headers and body, arrives within this (issue 9): a
+  // client trickling one byte every few seconds is cut instead of holding a
+  // connection and a buffer for as long as it likes.
+  requestMs: 60_000,
 };
 
 export const DEFAULT_HEALTH_PROBE: HealthProbeConfig = {

@@ -2,4 +2,5 @@ export * from './types';
 export * from './defaults';
 export { validateConfig, endpointProblem, WHERE_KEYS_GO, type ValidateOptions } from './validate';
 export { loadConfigFile, parseConfigText, DEFAULT_CONFIG_FILE } from './load';
-export { poolConfigSchema, backendSchema, apimSchema } from './schema';
+export { poolConfigSchema, backendSchema, apimSchema, deploymentInfoSchema } from './schema';
+export { interchangeabilityWarnings, configAliasMembers, skuFamily, type AliasMember, type AliasWarning, type AliasDifference } from './interchange';

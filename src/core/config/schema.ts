@@ -22,6 +22,33 @@ const ms = (min: number, max: number, def: number, what: string) => ({
   'x-expect': `an integer number of milliseconds ${min}-${max}`,
 });
 
+const count = (what: string, max: number) => ({
+  type: 'integer',
+  minimum: 0,
+  maximum: max,
+  markdownDescription: what,
+  'x-expect': `an integer 0-${max}`,
+});
+
+/** One deployment with what Resource Manager says about it (issue 11). Unknown fields are refused: a pasted key must not pass. */
+export const deploymentInfoSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['deployment'],
+  properties: {
+    deployment: { type: 'string', pattern: DEPLOYMENT_NAME_PATTERN, markdownDescription: 'The deployment name on this backend.', 'x-expect': 'an Azure deployment name (letters, digits, ".", "_", "-")' },
+    model: { type: 'string', minLength: 1, maxLength: 200, markdownDescription: 'Model name, e.g. `gpt-4o`.', 'x-expect': 'a model name such as "gpt-4o"' },
+    modelVersion: { type: 'string', minLength: 1, maxLength: 100, markdownDescription: 'Model version, e.g. `2024-11-20`.', 'x-expect': 'a model version such as "2024-11-20"' },
+    sku: { type: 'string', minLength: 1, maxLength: 100, markdownDescription: 'Deployment SKU: `Standard`, `GlobalStandard`, `DataZoneStandard`, `ProvisionedManaged`, ...', 'x-expect': 'a SKU name such as "GlobalStandard"' },
+    capacity: count('SKU capacity: thousands of tokens per minute for Standard SKUs, PTUs for provisioned ones.', 100_000_000),
+    tpm: count('Tokens per minute of this deployment.', 1_000_000_000_000),
+    rpm: count('Requests per minute of this deployment.', 1_000_000_000),
+    contentFilter: { type: 'string', minLength: 1, maxLength: 200, markdownDescription: 'Content filter (RAI policy) name, e.g. `Microsoft.DefaultV2`.', 'x-expect': 'a content filter name such as "Microsoft.DefaultV2"' },
+    maxContextTokens: count('Context window in tokens, as Resource Manager reports it.', 100_000_000),
+    maxOutputTokens: count('Most output tokens per response, as Resource Manager reports it.', 100_000_000),
+  },
+} as const;
+
 export const backendSchema = {
   type: 'object',
   additionalProperties: false,
@@ -74,12 +101,16 @@ export const backendSchema = {
       anyOf: [
         {
           type: 'object',
-          additionalProperties: { type: 'string', pattern: DEPLOYMENT_NAME_PATTERN },
+          additionalProperties: {
+            anyOf: [{ type: 'string', pattern: DEPLOYMENT_NAME_PATTERN }, deploymentInfoSchema],
+            'x-expect': 'a deployment name (letters, digits, ".", "_", "-") or an object {"deployment": "name", "model": ..., "sku": ..., "capacity": ...}',
+          },
           propertyNames: { pattern: DEPLOYMENT_NAME_PATTERN },
         },
         { type: 'array', items: { type: 'string', pattern: DEPLOYMENT_NAME_PATTERN }, uniqueItems: true },
       ],
-      markdownDescription: 'Model aliases this backend serves: a map `{"alias": "deployment-name"}` or a list of deployment names. Leave out to serve any deployment name as it is.',
+      markdownDescription: 'Model aliases this backend serves: a map `{"alias": "deployment-name"}` or a list of deployment names. Leave out to serve any deployment name as it is. ' +
+        'A map value may also be an object with the deployment\'s metadata, as **Add Backends from Azure** writes it: `{"deployment": "gpt-4o-prod", "model": "gpt-4o", "modelVersion": "2024-11-20", "sku": "GlobalStandard", "capacity": 450}`.',
       'x-expect': 'a map {"alias": "deployment"} or a list ["deployment", ...] of Azure deployment names (letters, digits, ".", "_", "-")',
     },
     enabled: {
@@ -91,8 +122,20 @@ export const backendSchema = {
     resourceId: {
       type: 'string',
       pattern: '^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.CognitiveServices/accounts/[^/]+$',
-      markdownDescription: 'APIM generator: ARM resource id of the Azure OpenAI account, used for role assignments.',
+      markdownDescription: 'ARM resource id of the Azure OpenAI account: the APIM generator\'s role assignments, and the exact `az role assignment` command shown when Entra ID is refused. **Add Backends from Azure** fills it in.',
       'x-expect': 'an ARM id "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.CognitiveServices/accounts/<name>"',
+    },
+    region: {
+      type: 'string',
+      pattern: '^[a-z0-9]{1,40}$',
+      markdownDescription: 'Azure region of the account, e.g. `swedencentral` (informational; **Add Backends from Azure** fills it in).',
+      'x-expect': 'an Azure region name such as "eastus" (lower-case letters and digits)',
+    },
+    kind: {
+      type: 'string',
+      enum: ['OpenAI', 'AIServices'],
+      markdownDescription: 'Kind of the `Microsoft.CognitiveServices/accounts` resource (informational; **Add Backends from Azure** fills it in).',
+      'x-expect': 'one of "OpenAI", "AIServices"',
     },
     keyVaultSecretUri: {
       type: 'string',
@@ -165,8 +208,9 @@ export const poolConfigSchema = {
         headersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.headersMs, 'Wait for response headers of a non-streaming request (the whole generation happens first).'),
         streamHeadersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.streamHeadersMs, 'Wait for response headers of a streaming request.'),
         idleMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.idleMs, 'Longest silence inside a body before the transfer is cut.'),
+        requestMs: ms(1000, 3_600_000, DEFAULT_TIMEOUTS.requestMs, 'Longest time a client may take to send a whole request (headers and body); a slower one gets 408 and its connection is closed. Responses, however long they stream, are not limited by it.'),
       },
-      'x-expect': 'an object {connectMs, headersMs, streamHeadersMs, idleMs}',
+      'x-expect': 'an object {connectMs, headersMs, streamHeadersMs, idleMs, requestMs}',
     },
     healthProbe: {
       type: 'object',

@@ -12,6 +12,36 @@ export const AUTH_KINDS: readonly AuthKind[] = ['apiKey', 'entra'];
 /** The Entra scope for Azure OpenAI / Cognitive Services data-plane calls. */
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
 
+/** Kind of a `Microsoft.CognitiveServices/accounts` resource that serves Azure OpenAI models. */
+export type BackendKind = 'OpenAI' | 'AIServices';
+export const BACKEND_KINDS: readonly BackendKind[] = ['OpenAI', 'AIServices'];
+
+/**
+ * What Resource Manager says about one deployment (issue 11): written by
+ * discovery, read by the interchangeability check, quota routing (`tpm`) and
+ * the language model provider (`model`, token limits). Only `deployment` is
+ * required; a field left out is unknown, never zero.
+ */
+export interface DeploymentInfo {
+  /** The deployment name on this backend. */
+  deployment: string;
+  /** Model name, e.g. `gpt-4o`. */
+  model?: string;
+  modelVersion?: string;
+  /** SKU name: Standard, GlobalStandard, DataZoneStandard, ProvisionedManaged, ... */
+  sku?: string;
+  /** SKU capacity: thousands of TPM for Standard SKUs, PTUs for provisioned ones. */
+  capacity?: number;
+  /** Tokens per minute. */
+  tpm?: number;
+  /** Requests per minute. */
+  rpm?: number;
+  /** Content filter (RAI policy) name. */
+  contentFilter?: string;
+  maxContextTokens?: number;
+  maxOutputTokens?: number;
+}
+
 export interface RawBackendConfig {
   name: string;
   endpoint: string;
@@ -19,10 +49,14 @@ export interface RawBackendConfig {
   weight?: number;
   auth?: AuthKind;
   apiKeyEnv?: string;
-  deployments?: Record<string, string> | string[];
+  /** alias -> deployment name, or alias -> deployment with its metadata, or a list of deployment names. */
+  deployments?: Record<string, string | DeploymentInfo> | string[];
   enabled?: boolean;
-  /** APIM only: ARM resource id of the Azure OpenAI account (for role assignments). */
+  /** ARM resource id of the account: APIM role assignments, the role hint after a 403. Filled by discovery. */
   resourceId?: string;
+  /** Azure region of the account, e.g. `swedencentral` (informational). */
+  region?: string;
+  kind?: BackendKind;
   /** APIM only: Key Vault secret URI holding this backend's api key. */
   keyVaultSecretUri?: string;
 }
@@ -65,8 +99,12 @@ export interface BackendConfig {
   apiKeyEnv: string;
   /** alias -> this backend's deployment name; `undefined` serves any deployment as named. */
   deployments: Readonly<Record<string, string>> | undefined;
+  /** alias -> metadata, for the aliases written with it (`{}` when none). */
+  deploymentInfo: Readonly<Record<string, DeploymentInfo>>;
   enabled: boolean;
   resourceId: string | undefined;
+  region?: string;
+  kind?: BackendKind;
   keyVaultSecretUri: string | undefined;
 }
 
@@ -79,6 +117,8 @@ export interface TimeoutConfig {
   streamHeadersMs: number;
   /** Longest silence between two body chunks, in either direction. */
   idleMs: number;
+  /** Longest time a client may take to send a whole request, headers and body (slow-sender protection). */
+  requestMs: number;
 }
 
 export interface HealthProbeConfig {

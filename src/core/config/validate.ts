@@ -9,8 +9,9 @@ import {
   DEFAULT_COOLDOWN, DEFAULT_HEALTH_PROBE, DEFAULT_HOST, DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_TIMEOUTS, LOOPBACK_HOSTS, defaultApiKeyEnv,
 } from './defaults';
-import type { BackendConfig, ConfigIssue, ConfigResult, PoolConfig, RawBackendConfig, RawPoolConfig } from './types';
+import type { BackendConfig, ConfigIssue, ConfigResult, DeploymentInfo, PoolConfig, RawBackendConfig, RawPoolConfig } from './types';
 import { closest } from '../util/didYouMean';
+import { configAliasMembers, interchangeabilityWarnings } from './interchange';
 
 export interface ValidateOptions {
   /** The extension starts with no backends (welcome view); the CLI refuses an empty pool. */
@@ -36,7 +37,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Con
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, errors: [{ path: '', message: 'the config must be a JSON object such as {"backends": [...]}' }], warnings };
   }
-  if (!check(raw)) errors.push(...schemaIssues(check.errors ?? [], raw));
+  if (!check(raw)) errors.push(...deepest(schemaIssues(check.errors ?? [], raw)));
 
   const cfg = raw as Partial<RawPoolConfig>;
   const backends = Array.isArray(cfg.backends) ? cfg.backends : [];
@@ -49,7 +50,17 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Con
   checkPool(cfg, errors, warnings);
 
   if (errors.length > 0) return { ok: false, errors: dedupe(errors), warnings };
-  return { ok: true, config: normalize(cfg as RawPoolConfig), warnings };
+  const config = normalize(cfg as RawPoolConfig);
+  warnings.push(...aliasIssues(config));
+  return { ok: true, config, warnings };
+}
+
+/** Members of an alias that differ in model, version, SKU family, content filter or output ceiling (issue 11). */
+function aliasIssues(config: PoolConfig): ConfigIssue[] {
+  return interchangeabilityWarnings(configAliasMembers(config.backends)).map((w) => {
+    const first = config.backends.findIndex((b) => b.enabled && w.alias in b.deploymentInfo);
+    return { path: formatPath(['backends', String(first), 'deployments', w.alias]), message: w.message };
+  });
 }
 
 function checkBackends(backends: unknown[], errors: ConfigIssue[], warnings: ConfigIssue[]): void {
@@ -141,8 +152,11 @@ function normalize(cfg: RawPoolConfig): PoolConfig {
     auth: b.auth ?? 'apiKey',
     apiKeyEnv: b.apiKeyEnv ?? defaultApiKeyEnv(b.name),
     deployments: normalizeDeployments(b.deployments),
+    deploymentInfo: deploymentInfo(b.deployments),
     enabled: b.enabled ?? true,
     resourceId: b.resourceId,
+    ...(b.region !== undefined ? { region: b.region } : {}),
+    ...(b.kind !== undefined ? { kind: b.kind } : {}),
     keyVaultSecretUri: b.keyVaultSecretUri,
   }));
   // "Default equal share": a backend without a weight gets the mean of the
@@ -178,12 +192,25 @@ function normalize(cfg: RawPoolConfig): PoolConfig {
 function normalizeDeployments(d: RawBackendConfig['deployments']): Record<string, string> | undefined {
   if (d === undefined) return undefined;
   if (Array.isArray(d)) return Object.fromEntries(d.map((name) => [name, name]));
-  return { ...d };
+  return Object.fromEntries(Object.entries(d).map(([alias, v]) => [alias, typeof v === 'string' ? v : v.deployment]));
+}
+
+/** The aliases written with metadata, as plain copies. */
+function deploymentInfo(d: RawBackendConfig['deployments']): Record<string, DeploymentInfo> {
+  if (d === undefined || Array.isArray(d)) return {};
+  return Object.fromEntries(Object.entries(d).flatMap(([alias, v]) => (typeof v === 'string' ? [] : [[alias, { ...v }]])));
 }
 
 // ---- schema errors -> messages ------------------------------------------------
 
-type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; 'x-expect'?: string; [k: string]: unknown };
+type SchemaNode = {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+  anyOf?: SchemaNode[];
+  'x-expect'?: string;
+  [k: string]: unknown;
+};
 
 function schemaIssues(errs: ErrorObject[], raw: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -192,12 +219,13 @@ function schemaIssues(errs: ErrorObject[], raw: unknown): ConfigIssue[] {
     if (e.keyword === 'additionalProperties') {
       const prop = String((e.params as { additionalProperty: string }).additionalProperty);
       const path = formatPath([...segs, prop]);
-      const node = schemaAt(segs).node;
+      const found = schemaAt(segs).node;
+      const properties = found?.properties ?? found?.anyOf?.find((b) => b.properties)?.properties;
       if (KEY_FIELD.test(prop)) {
         out.push({ path, message: `refused: ${WHERE_KEYS_GO}` });
-      } else if (node?.properties) {
-        const guess = closest(prop, Object.keys(node.properties).filter((k) => k !== '$schema'));
-        const known = Object.keys(node.properties).filter((k) => k !== '$schema').join(', ');
+      } else if (properties) {
+        const guess = closest(prop, Object.keys(properties).filter((k) => k !== '$schema'));
+        const known = Object.keys(properties).filter((k) => k !== '$schema').join(', ');
         out.push({ path, message: `unknown field${guess ? `; did you mean "${guess}"?` : ''} (known fields: ${known})` });
       } else {
         out.push({ path, message: 'unknown field' });
@@ -230,13 +258,26 @@ function schemaAt(segs: string[]): { node: SchemaNode | undefined; depth: number
   let node: SchemaNode | undefined = poolConfigSchema as unknown as SchemaNode;
   let best: { node: SchemaNode | undefined; depth: number } = { node, depth: 0 };
   for (let i = 0; i < segs.length && node; i++) {
-    const seg = segs[i]!;
-    if (node.properties && seg in node.properties) node = node.properties[seg];
-    else if (node.items && /^\d+$/.test(seg)) node = node.items;
-    else break;
+    node = childSchema(node, segs[i]!);
     if (node?.['x-expect'] || node?.properties) best = { node, depth: i + 1 };
   }
   return best;
+}
+
+/** The schema of one step down: a property, an array item, or a map value (through anyOf branches). */
+function childSchema(node: SchemaNode, seg: string): SchemaNode | undefined {
+  const branches = [node, ...(node.anyOf ?? [])];
+  for (const n of branches) {
+    if (n.properties && seg in n.properties) return n.properties[seg];
+    if (n.items && /^\d+$/.test(seg)) return n.items;
+  }
+  for (const n of branches) if (typeof n.additionalProperties === 'object') return n.additionalProperties;
+  return undefined;
+}
+
+/** A failed anyOf reports at every level; keep the deepest, most specific ones. */
+function deepest(issues: ConfigIssue[]): ConfigIssue[] {
+  return issues.filter((i) => !issues.some((o) => o.path.length > i.path.length && o.path.startsWith(i.path) && /^[.[]/.test(o.path.slice(i.path.length))));
 }
 
 function valueAt(raw: unknown, segs: string[]): unknown {

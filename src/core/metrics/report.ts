@@ -5,7 +5,7 @@
  * limit and where it comes from, and the health state with its reason.
  * Built on demand from the fixed series; nothing here runs per request.
  */
-import type { BackendSnapshot, BackendStatus } from '../balancer/health';
+import type { BackendSnapshot, BackendStatus, DeploymentStatus } from '../balancer/health';
 import { BINS, LATENCY_BOUNDS_MS, addBins, quantile } from './histogram';
 import { OTHER, type PoolMetrics } from './recorder';
 import { BUCKET_MS, F, FIELDS, SLOTS, type Series } from './series';
@@ -77,7 +77,7 @@ export interface GroupJson {
 export interface DeploymentJson extends GroupJson {
   deployment: string;
   alias: string | undefined;
-  status: 'healthy' | 'cooling' | 'misconfigured' | 'unknown';
+  status: DeploymentStatus;
   cooldownUntil: number;
   /** Tokens per minute the deployment allows: from its `x-ratelimit-limit-tokens`, the config (`tpm`), or unknown. */
   limit: { tokensPerMin: number | null; source: 'header' | 'config' | 'unknown' };

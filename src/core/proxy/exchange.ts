@@ -10,10 +10,24 @@
  * backpressure (a full client socket pauses the upstream one), and a break
  * mid-way destroys the client's response: an error, never a clean end with a
  * fake `[DONE]`.
+ *
+ * Compressed bodies (issue 9): a relayed body goes through byte for byte
+ * whatever its Content-Encoding. When it is scanned for a created id, a
+ * decoder runs on the side (off the event loop) and each chunk waits for its
+ * scan before it goes out, so the id is known before the client can use it;
+ * that wait ends with the scan (the id found, or the first 64 KiB read). An error body, which is
+ * masked, is decoded first and sent on as identity with its real length:
+ * re-encoding it would cost CPU for a few hundred bytes, and identity is
+ * acceptable to every client. One we cannot decode is replaced by a pool
+ * error rather than passed on unmasked.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { downstreamResponseHeaders } from './headers';
+import { bodyCoding, decodeBody } from './encoding';
+import { CreatedIdScanner } from './sticky';
+import { sendPoolError } from './poolErrors';
 import type { ObservedExchange } from '../metrics/trace';
 
 type Controller = Dispatcher.DispatchController;
@@ -30,12 +44,19 @@ export interface ResponseHead {
   headers: IncomingHttpHeaders;
 }
 
-function uncork(res: ServerResponse): void {
-  res.uncork();
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
 
-/** Error bodies are small and rare: they are read whole so secrets a backend echoed can be masked. */
+/** Error bodies are small and rare: they are read whole (and decoded, up to this size too) so secrets a backend echoed can be masked. */
 const MAX_ERROR_BODY = 1024 * 1024;
+
+function maskHeaders(headers: OutgoingHttpHeaders, mask: (s: string) => string): void {
+  for (const [k, v] of Object.entries(headers)) {
+    if (typeof v === 'string') headers[k] = mask(v);
+    else if (Array.isArray(v)) headers[k] = v.map(mask);
+  }
+}
 
 export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
   // What the request's trace reads when the request is done (performance.now() stamps, 0 = not yet).
@@ -43,18 +64,23 @@ export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
   headAt = 0;
   firstByteAt = 0;
   endAt = 0;
-  /** Body bytes relayed (or buffered, for an error body). */
+  /** Body bytes relayed (or read, for an error body), as they came from the backend. */
   bytes = 0;
   /** The last two relayed chunks: a `usage` object sits at the end of an answer. */
   lastChunk: Buffer | undefined;
   previousChunk: Buffer | undefined;
   private controller: Controller | undefined;
-  private mode: 'head' | 'held' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
+  private mode: 'head' | 'held' | 'peek' | 'peeked' | 'discard' | 'relay' | 'buffer' | 'over' = 'head';
+  private peeked: ((body: Buffer) => void) | undefined;
   private head: ResponseHead | undefined;
   private res: ServerResponse | undefined;
   private backend = '';
   private mask: (s: string) => string = (s) => s;
-  private onFirst: ((first: Buffer) => void) | undefined;
+  private scanner: CreatedIdScanner | undefined;
+  /** Chunks held until the scanner has seen them, in order; and how many scans are pending. */
+  private queued: Buffer[] = [];
+  private scanning = 0;
+  private bodyEnded = false;
   private started = false;
   private chunks: Buffer[] = [];
   private size = 0;
@@ -86,34 +112,57 @@ export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.scanner?.close();
     this.controller?.abort(new Error('client disconnected'));
     if (this.mode === 'head') {
       // Nobody will hear from undici once we stop caring: answer the waiter ourselves.
       this.mode = 'over';
       this.rejectHead(new Error('client disconnected'));
     } else if (this.mode !== 'over') {
+      this.endPeek();
       this.settle({ kind: 'clientGone' });
     }
   }
 
-  /** Throws the response away, keeping the connection for reuse when it is small. */
-  discard(): void {
-    this.mode = 'discard';
-    this.controller?.resume();
+  /**
+   * Reads a held error answer whole (up to MAX_ERROR_BODY, as it came: maybe
+   * compressed) without sending anything, so the caller can look inside it
+   * (a 404 that says DeploymentNotFound fails over); `relay()` then sends
+   * what was read, or `discard()` drops it.
+   */
+  peekBody(): Promise<Buffer> {
+    return new Promise((resolve) => {
+      if (this.mode !== 'held') return resolve(Buffer.alloc(0));
+      this.peeked = resolve;
+      this.mode = 'peek';
+      this.controller?.resume();
+    });
   }
 
-  /** Streams the held response to the client. */
-  relay(res: ServerResponse, backend: string, mask: (s: string) => string, onFirst?: (first: Buffer) => void): Promise<RelayResult> {
+  /** Throws the response away, keeping the connection for reuse when it is small. */
+  discard(): void {
+    const ended = this.mode === 'peeked';
+    this.mode = 'discard';
+    if (!ended) this.controller?.resume();
+  }
+
+  /**
+   * Streams the held response to the client. `onCreatedId` hears the id a
+   * successful body announces (`"id": "resp_…"`), whatever its encoding or
+   * chunking.
+   */
+  relay(res: ServerResponse, backend: string, mask: (s: string) => string, onCreatedId?: (id: string) => void): Promise<RelayResult> {
     this.res = res;
     this.backend = backend;
     this.mask = mask;
-    this.onFirst = onFirst;
     const h = this.head!;
     const sse = String(h.headers['content-type'] ?? '').includes('event-stream');
     return new Promise((resolve) => {
       this.finish = resolve;
       if (this.cancelled) return this.settle({ kind: 'clientGone' });
+      if (this.mode === 'peeked') return this.sendBuffered(); // an error body, read already
       this.mode = h.statusCode >= 400 && !sse ? 'buffer' : 'relay';
+      if (this.mode === 'relay' && onCreatedId) this.scanner = new CreatedIdScanner(h.headers['content-encoding'], onCreatedId);
       res.on('drain', this.onDrain);
       this.controller?.resume();
     });
@@ -139,18 +188,24 @@ export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
     switch (this.mode) {
       case 'relay': {
         const res = this.res!;
-        if (!this.started) this.start(chunk);
+        if (!this.started) this.start();
         this.bytes += chunk.length;
         this.previousChunk = this.lastChunk;
         this.lastChunk = chunk;
+        const s = this.scanner;
+        if (s && !s.done && !s.push(chunk, this.onScanned)) this.scanning++;
+        if (this.scanning > 0) {
+          // The client must not hold a body whose id we have not learned yet.
+          this.queued.push(chunk);
+          controller.pause();
+          return;
+        }
         if (!res.write(chunk)) controller.pause();
         return;
       }
+      case 'peek':
       case 'buffer':
-        if (this.size === 0) {
-          this.firstByteAt = performance.now();
-          this.onFirst?.(chunk);
-        }
+        if (this.size === 0 && this.firstByteAt === 0) this.firstByteAt = performance.now();
         this.bytes += chunk.length;
         this.size += chunk.length;
         if (this.size <= MAX_ERROR_BODY) this.chunks.push(chunk);
@@ -162,10 +217,11 @@ export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
 
   onResponseEnd(): void {
     this.endAt = performance.now();
-    if (this.mode === 'relay') {
-      if (!this.started) this.start(undefined);
-      this.res!.end();
-      this.settle({ kind: 'done' });
+    if (this.mode === 'peek') {
+      this.endPeek();
+    } else if (this.mode === 'relay') {
+      if (this.scanning > 0) this.bodyEnded = true; // onScanned ends it
+      else this.endRelay();
     } else if (this.mode === 'buffer') {
       this.sendBuffered();
     } else {
@@ -180,6 +236,8 @@ export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
       this.rejectHead(error);
       return;
     }
+    this.scanner?.close();
+    if (this.mode === 'peek') return this.endPeek(); // a broken error body: what we have
     if (this.cancelled || this.res?.destroyed) return this.settle({ kind: 'clientGone' });
     if (this.mode === 'buffer') {
       // A broken error body: send what we have.
@@ -200,33 +258,88 @@ export class Exchange implements Dispatcher.DispatchHandler, ObservedExchange {
   // ---- helpers ------------------------------------------------------------
 
   private readonly onDrain = (): void => {
-    if (this.mode === 'relay') this.controller?.resume();
+    if (this.mode === 'relay' && this.scanning === 0) this.controller?.resume();
   };
 
-  private start(first: Buffer | undefined): void {
+  /** A held chunk has been scanned: once none is pending, let the queue go. */
+  private readonly onScanned = (): void => {
+    if (--this.scanning > 0 || this.mode !== 'relay') return;
+    const res = this.res!;
+    let ok = true;
+    for (const c of this.queued) ok = res.write(c);
+    this.queued = [];
+    if (this.bodyEnded) this.endRelay();
+    else if (ok) this.controller?.resume(); // otherwise 'drain' resumes
+  };
+
+  /** The body is complete (and scanned): end the client's response. */
+  private endRelay(): void {
+    this.scanner?.close();
+    if (!this.started) this.start();
+    this.res!.end();
+    this.settle({ kind: 'done' });
+  }
+
+  private start(): void {
     this.started = true;
     this.firstByteAt = performance.now();
-    if (first) this.onFirst?.(first);
     // Headers, the first chunk and (for a small body parsed in the same
     // tick) the end leave in one write: cork until the parser is done.
     const res = this.res!;
     res.writeHead(this.head!.statusCode, downstreamResponseHeaders(this.head!.headers, this.backend));
-    res.cork();
-    process.nextTick(uncork, res);
+    // The socket, not the response: since Node 22 a corked ServerResponse
+    // holds chunked writes in a buffer of its own, and an end() inside the
+    // cork puts the terminating 0-chunk on the wire before the buffered chunks
+    // (clients then see a clean end after the first SSE event).
+    const socket = res.socket;
+    if (socket) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
   }
 
   private sendBuffered(): void {
     const res = this.res!;
     if (res.destroyed) return this.settle({ kind: 'clientGone' });
-    const body = Buffer.from(this.mask(Buffer.concat(this.chunks).toString('utf8')), 'utf8');
+    const raw = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [];
+    const header = this.head!.headers['content-encoding'];
+    const coding = bodyCoding(header);
+    if (coding === 'identity') return this.sendMasked(raw);
+    if (coding === undefined) return this.sendUnreadable(String(header));
+    decodeBody(raw, coding, MAX_ERROR_BODY, (err, decoded) => {
+      if (this.mode === 'over') return; // the client left meanwhile
+      if (err) this.sendUnreadable(`${String(header)}, ${err instanceof RangeError ? `larger than ${MAX_ERROR_BODY / 1024 / 1024} MB decoded` : 'corrupt'}`);
+      else this.sendMasked(decoded);
+    });
+  }
+
+  /** An error body in plain text: masked, and sent as identity with its own length. */
+  private sendMasked(body: Buffer): void {
+    const res = this.res!;
+    if (res.destroyed) return this.settle({ kind: 'clientGone' });
+    const out = Buffer.from(this.mask(body.toString('utf8')), 'utf8');
     const headers = downstreamResponseHeaders(this.head!.headers, this.backend);
-    for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') headers[k] = this.mask(v);
+    maskHeaders(headers, this.mask);
     delete headers['content-encoding'];
     delete headers['transfer-encoding'];
-    headers['content-length'] = body.length;
+    headers['content-length'] = out.length;
     res.writeHead(this.head!.statusCode, headers);
-    res.end(body);
+    res.end(out);
     this.settle({ kind: 'done' });
+  }
+
+  /** An error body we cannot read cannot be masked either: say so instead of passing it on. */
+  private sendUnreadable(coding: string): void {
+    sendPoolError(this.res!, 'UpstreamBodyUnreadable', { backend: this.backend, status: this.head!.statusCode, coding: this.mask(coding).slice(0, 100) }, { 'x-aoai-pool-backend': this.backend });
+    this.settle({ kind: 'done' });
+  }
+
+  private endPeek(): void {
+    const p = this.peeked;
+    this.peeked = undefined;
+    if (this.mode === 'peek') this.mode = 'peeked';
+    p?.(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
   }
 
   private settle(r: RelayResult): void {

@@ -2,9 +2,11 @@
  * Header hygiene between the client and a backend. Hop-by-hop headers (RFC
  * 9110 7.6.1) and any header the peer lists in `Connection` belong to one
  * connection and are dropped both ways. Client credentials are dropped so that
- * each upstream receives exactly one credential: its own.
+ * each upstream receives exactly one credential: its own. Accept-Encoding is
+ * narrowed to the codings the proxy can decode (./encoding.ts).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { upstreamAcceptEncoding } from './encoding';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
@@ -44,6 +46,7 @@ export function upstreamRequestHeaders(
     if (v === undefined) continue;
     out[name] = Array.isArray(v) ? v.join(', ') : v;
   }
+  out['accept-encoding'] = upstreamAcceptEncoding(incoming['accept-encoding']);
   out[auth.header] = auth.value;
   if (contentLength !== undefined) out['content-length'] = String(contentLength);
   return out;

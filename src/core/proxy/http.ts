@@ -1,6 +1,5 @@
 /** Small helpers for the responses the proxy writes itself (not forwarded ones). */
 import type { ServerResponse } from 'node:http';
-import { azureErrorBody } from '../errors';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -14,7 +13,3 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** An error in the Azure OpenAI shape: `{"error": {"code", "message"}}`. */
-export function sendError(res: ServerResponse, status: number, code: string, message: string, headers?: Record<string, string>, extra?: Record<string, unknown>): void {
-  sendJson(res, status, azureErrorBody(code, message, extra), headers);
-}

@@ -1,111 +1,134 @@
 /**
- * One running pool: a validated config with its backends' health, the
- * round-robin state and the upstream connections. A config reload builds a new
- * PoolRuntime (adopting the health of unchanged backends) and requests already
- * in flight finish on the old one.
+ * One running pool: a validated config, who may serve which alias, the
+ * router, and the upstream connections. A config reload builds a new
+ * PoolRuntime; requests already in flight finish on the old one. Health is
+ * not kept here: it lives in the one PoolHealth shared by every generation,
+ * so what an old request learns still counts.
  */
-import { BackendHealth, ANY_DEPLOYMENT, type BackendSnapshot } from '../balancer/health';
-import type { Candidate, RoundRobinState } from '../balancer/pick';
+import { ANY_DEPLOYMENT, type BackendHealth, type BackendSnapshot, type Rest } from '../balancer/health';
+import type { PoolHealth } from '../balancer/poolHealth';
+import { Router, type RouteCandidate, type RouteRequest } from '../balancer/route';
 import type { BackendConfig, PoolConfig } from '../config/types';
 import type { UpstreamAuth } from '../auth/credentials';
 import { Upstreams } from './upstream';
 
-export interface PoolCandidate extends Candidate {
-  backend: BackendConfig;
-  health: BackendHealth;
-  /** This backend's deployment name for the requested alias (`*` when none applies). */
-  deployment: string;
+/** A backend for one request's alias: the deployment it maps to, and its health. */
+export class PoolCandidate implements RouteCandidate {
+  constructor(
+    readonly backend: BackendConfig,
+    readonly health: BackendHealth,
+    /** This backend's deployment name for the requested alias (`*` when the request names none). */
+    readonly deployment: string,
+  ) {}
+
+  get name(): string {
+    return this.backend.name;
+  }
+
+  get priority(): number {
+    return this.backend.priority;
+  }
+
+  get weight(): number {
+    return this.backend.weight;
+  }
+
+  /** When it can take the request (0 = now); never while disabled or without a credential. */
+  get availableAt(): number {
+    return this.health.usable() ? this.health.availableAt(this.deployment) : Infinity;
+  }
+
+  /** Like availableAt, without 429 rests: for quota routing, which rests by request size itself. */
+  get downUntil(): number {
+    return this.health.usable() ? this.health.downUntil(this.deployment) : Infinity;
+  }
+
+  rest(now: number): Rest | undefined {
+    return this.health.rest(this.deployment, now);
+  }
+}
+
+/** The backends for an alias: what the router chooses from. Cached per alias the config names. */
+export interface AliasTargets extends RouteRequest<PoolCandidate> {
+  readonly candidates: readonly PoolCandidate[];
 }
 
 export class PoolRuntime {
-  readonly health = new Map<string, BackendHealth>();
   readonly upstreams: Upstreams;
-  private readonly rr = new Map<string, RoundRobinState>();
-  /** Every alias some backend serves, sorted; `undefined` when a backend serves any name. */
+  readonly router: Router<PoolCandidate>;
+  /** Every alias some backend serves, sorted. */
   readonly aliases: readonly string[];
   readonly servesAnyDeployment: boolean;
+  /** Targets per configured alias. */
+  private readonly byAlias = new Map<string, AliasTargets>();
+  /** Targets of requests that name no deployment: every backend. */
+  private readonly anyTargets: AliasTargets;
+  private readonly pairs: readonly (readonly [BackendConfig, BackendHealth])[];
+  /** Backends without a `deployments` list: they serve any name as it is. */
+  private readonly passThrough: readonly (readonly [BackendConfig, BackendHealth])[];
 
   constructor(
     readonly config: PoolConfig,
     readonly auth: UpstreamAuth,
-    /** Called on every health change; builds a snapshot only if someone listens. */
-    private readonly onState: (h: BackendHealth) => void,
+    /** Shared by every generation of the pool; reconciled with this config here. */
+    readonly health: PoolHealth,
     previous?: PoolRuntime,
   ) {
     const keep = previous && previous.config.timeouts.connectMs === config.timeouts.connectMs;
     this.upstreams = keep ? previous.upstreams : new Upstreams(config.timeouts.connectMs);
     this.upstreams.retain(new Set(config.backends.map((b) => b.endpoint)));
-    for (const b of config.backends) {
-      const h = new BackendHealth(b);
-      const old = previous?.health.get(b.name);
-      if (old && old.config.endpoint === b.endpoint && old.config.auth === b.auth) h.adopt(old);
-      this.health.set(b.name, h);
-    }
+    health.reconcile(config.backends);
+    const pairs = config.backends.map((b) => [b, health.get(b.name)!] as const);
+    this.pairs = pairs;
+    this.passThrough = pairs.filter(([b]) => !b.deployments);
     this.servesAnyDeployment = config.backends.some((b) => b.enabled && !b.deployments);
     const aliases = new Set<string>();
     for (const b of config.backends) if (b.enabled && b.deployments) for (const a of Object.keys(b.deployments)) aliases.add(a);
     this.aliases = [...aliases].sort();
+    this.router = new Router(new Set(config.backends.flatMap((b) => Object.keys(b.deployments ?? {}))));
+    this.anyTargets = { alias: undefined, candidates: pairs.map(([b, h]) => new PoolCandidate(b, h, ANY_DEPLOYMENT)) };
+    // Disabled backends' aliases too: a request for one learns why it cannot be served.
+    for (const b of config.backends) for (const a of Object.keys(b.deployments ?? {})) if (!this.byAlias.has(a)) this.byAlias.set(a, { alias: a, candidates: this.build(pairs, a) });
     this.refreshCredentials();
   }
 
   /**
-   * Marks backends without a key, or without anyone signed in, so they show
-   * as such before any request; and clears those marks once the credential
-   * is there. A token that fails later is found by requests and probes.
+   * Marks backends without a key, without anyone signed in, whose host may
+   * not receive credentials or that wait for approval, so they show as such
+   * before any request; and clears those marks once that is resolved. A
+   * token that fails later is found by requests and probes. (Health
+   * announces what changed by itself.)
    */
   refreshCredentials(): void {
-    for (const h of this.health.values()) {
-      const before = h.credential;
+    for (const [, h] of this.pairs) {
       const missing = this.auth.missingCredential(h.config);
       if (missing) h.setCredential(missing.state, missing.reason);
-      else if (h.credential !== 'ok' && (h.config.auth === 'apiKey' || h.credential === 'signedOut')) h.setCredential('ok');
-      if (before !== h.credential) this.changed(h);
+      // Nothing in the way any more (a key set, a sign-in, a host allowed, an approval): usable again.
+      else if (h.credential !== 'ok') h.setCredential('ok');
     }
   }
 
-  roundRobin(alias: string): RoundRobinState {
-    let s = this.rr.get(alias);
-    if (!s) {
-      s = new Map();
-      this.rr.set(alias, s);
-    }
-    return s;
-  }
-
-  /** Enabled backends that serve `alias` (undefined = any backend, for pass-through). */
-  candidates(alias: string | undefined): { usable: PoolCandidate[]; unusable: { name: string; reason: string }[] } {
-    const usable: PoolCandidate[] = [];
-    const unusable: { name: string; reason: string }[] = [];
-    for (const h of this.health.values()) {
-      const b = h.config;
-      let deployment = ANY_DEPLOYMENT;
-      if (alias !== undefined) {
-        if (b.deployments) {
-          const d = b.deployments[alias];
-          if (d === undefined) continue;
-          deployment = d;
-        } else {
-          deployment = alias;
-        }
-      }
-      if (!b.enabled) {
-        unusable.push({ name: b.name, reason: 'disabled' });
-        continue;
-      }
-      if (h.credential !== 'ok') {
-        unusable.push({ name: b.name, reason: h.credentialReason ?? h.credential });
-        continue;
-      }
-      usable.push({ name: b.name, priority: b.priority, weight: b.weight, availableAt: h.availableAt(deployment), backend: b, health: h, deployment });
-    }
-    return { usable, unusable };
-  }
-
-  changed(h: BackendHealth): void {
-    this.onState(h);
+  /**
+   * Every backend that serves `alias` (undefined: the request names no
+   * deployment), usable or not: the router skips those that cannot serve.
+   * Configured aliases answer from a cache; other names (pass-through) build
+   * a short list.
+   */
+  targets(alias: string | undefined): AliasTargets {
+    if (alias === undefined) return this.anyTargets;
+    return this.byAlias.get(alias) ?? { alias, candidates: this.build(this.passThrough, alias) };
   }
 
   snapshots(now = Date.now()): BackendSnapshot[] {
-    return [...this.health.values()].map((h) => h.snapshot(now));
+    return this.health.snapshots(now);
+  }
+
+  private build(pairs: readonly (readonly [BackendConfig, BackendHealth])[], alias: string): PoolCandidate[] {
+    const out: PoolCandidate[] = [];
+    for (const [b, h] of pairs) {
+      const d = b.deployments ? b.deployments[alias] : alias;
+      if (d !== undefined) out.push(new PoolCandidate(b, h, d));
+    }
+    return out;
   }
 }

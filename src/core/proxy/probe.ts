@@ -1,71 +1,125 @@
 /**
  * Active health: every `healthProbe.intervalSec`, a cheap authenticated GET of
- * the backend's model list. It is what brings a misconfigured or ejected
- * backend back without waiting for live traffic to risk it, and what shows a
- * bad key (401/403) or a wrong endpoint (404) before the first request.
+ * each enabled backend's model list, whose outcome goes to `observe()` like
+ * any answer. It brings a misconfigured or failing backend back without
+ * waiting for live traffic to risk it, and shows a bad key (401/403) or a
+ * wrong endpoint (404) before the first request.
+ *
+ * One loop, whatever happens (issue 9): at most one timer is pending and at
+ * most one round runs. A reload asks for a round soon (its new backends are
+ * unknown until then) instead of starting a loop; `stop()` aborts the round
+ * in flight, and nothing it would still learn is recorded.
  */
 import type { Logger } from '../log';
+import { ANY_DEPLOYMENT, type BackendHealth } from '../balancer/health';
+import { observe, type Observation, type Outcome } from '../balancer/observe';
 import { describeUpstreamError } from './upstream';
 import type { PoolRuntime } from './pool';
-import type { BackendHealth } from '../balancer/health';
+
+const PROBE_TIMEOUT_MS = 10_000;
 
 export class HealthProber {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private round: Promise<void> | undefined;
+  private stopRound: AbortController | undefined;
+  private running = false;
+  private stopped = false;
+  /** A round was asked for while one ran: start it when that one ends. */
+  private soon = false;
 
   constructor(
     private readonly pool: () => PoolRuntime,
     private readonly log: Logger,
   ) {}
 
+  /** Starts the loop; the first round at once, so views show real states quickly. */
   start(): void {
-    this.stop();
-    const sec = this.pool().config.healthProbe.intervalSec;
-    if (sec <= 0) return;
-    // First round soon after start, so the tree shows real states quickly.
-    this.timer = setTimeout(() => this.tick(sec), 1_000);
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** The config changed: a round soon, with the new config (and its interval from then on). */
+  reload(): void {
+    if (!this.running) return;
+    if (this.round) this.soon = true;
+    else this.schedule(0);
+  }
+
+  /** Ends the loop and the round in flight; until `start()`, nothing is probed. */
+  stop(): void {
+    this.running = false;
+    this.stopped = true;
+    this.soon = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.stopRound?.abort();
+  }
+
+  /**
+   * One round now (the "Probe Backends Now" command); joins the round
+   * already running, if any. After `stop()` it starts none: it only waits for
+   * the stopped round to wind down.
+   */
+  probeAll(): Promise<void> {
+    if (this.stopped) return this.round ?? Promise.resolve();
+    if (!this.round) {
+      const round: Promise<void> = this.runRound().finally(() => {
+        if (this.round !== round) return;
+        this.round = undefined;
+        if (this.soon && this.running) {
+          this.soon = false;
+          this.schedule(0);
+        }
+      });
+      this.round = round;
+    }
+    return this.round;
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.running || this.pool().config.healthProbe.intervalSec <= 0) return;
+    this.timer = setTimeout(() => this.tick(), ms);
     this.timer.unref();
   }
 
-  restart(): void {
-    this.start();
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+  private tick(): void {
     this.timer = undefined;
-  }
-
-  private tick(sec: number): void {
     void this.probeAll().finally(() => {
-      if (!this.timer) return;
-      this.timer = setTimeout(() => this.tick(sec), sec * 1000);
-      this.timer.unref();
+      // Stopped, or the round's end already asked for the next one.
+      if (!this.running || this.timer) return;
+      this.schedule(this.pool().config.healthProbe.intervalSec * 1000);
     });
   }
 
-  probeAll(): Promise<void> {
-    this.running ??= (async () => {
-      const pool = this.pool();
-      await Promise.all([...pool.health.values()].filter((h) => h.config.enabled).map((h) => this.probe(pool, h)));
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+  private async runRound(): Promise<void> {
+    const pool = this.pool();
+    const stop = new AbortController();
+    this.stopRound = stop;
+    const backends = [...pool.health.values()].filter((h) => h.config.enabled);
+    await Promise.all(backends.map((h) => this.probe(pool, h, stop.signal)));
+    if (this.stopRound === stop) this.stopRound = undefined;
   }
 
-  private async probe(pool: PoolRuntime, h: BackendHealth): Promise<void> {
+  private async probe(pool: PoolRuntime, h: BackendHealth, stop: AbortSignal): Promise<void> {
     const b = h.config;
+    const at = (): Observation => ({ source: 'probe', deployment: ANY_DEPLOYMENT, now: Date.now(), cooldown: pool.config.cooldown });
     const auth = await pool.auth.headerFor(b);
+    if (stop.aborted) return;
     if (!auth.ok) {
-      h.setCredential(auth.state, auth.reason);
-      pool.changed(h);
+      observe(h, { kind: 'credential', state: auth.state, reason: auth.reason }, at());
       return;
     }
-    h.setCredential('ok');
+    observe(h, { kind: 'credential', state: 'ok' }, at());
     const ac = new AbortController();
-    const timeout = setTimeout(() => ac.abort(), Math.min(10_000, pool.config.timeouts.headersMs));
-    const now = () => Date.now();
+    const onStop = () => ac.abort();
+    stop.addEventListener('abort', onStop);
+    const timeout = setTimeout(() => ac.abort(), Math.min(PROBE_TIMEOUT_MS, pool.config.timeouts.headersMs));
+    const started = performance.now();
+    let outcome: Outcome;
     try {
       const res = await pool.upstreams.request({
         origin: b.endpoint,
@@ -74,24 +128,21 @@ export class HealthProber {
         headers: { [auth.header]: auth.value, 'user-agent': 'aoai-pool-probe' },
         body: undefined,
         signal: ac.signal,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
+        headersTimeout: PROBE_TIMEOUT_MS,
+        bodyTimeout: PROBE_TIMEOUT_MS,
       });
       await res.body.dump();
-      h.lastProbeAt = now();
-      const s = res.statusCode;
-      if (s < 400) h.recordProbeOk(now());
-      else if (s === 401 || s === 403) h.recordMisconfigured(s, s === 401 ? 'probe: the backend refused our credential' : 'probe: our credential lacks access', now());
-      else if (s === 404) h.recordMisconfigured(s, 'probe: no Azure OpenAI API at this endpoint', now());
-      else if (s >= 500) h.recordFailure(`probe: HTTP ${s}`, now());
+      outcome = { kind: 'answer', status: res.statusCode, headers: res.headers, latencyMs: performance.now() - started };
     } catch (e) {
-      h.lastProbeAt = now();
       const d = describeUpstreamError(e);
-      h.recordFailure(`probe: ${ac.signal.aborted ? 'timed out' : d.message}`, now());
-      this.log.debug(`probe ${b.name}: ${d.message}`);
+      const timedOut = ac.signal.aborted && !stop.aborted;
+      outcome = { kind: 'transport', failure: timedOut ? 'timeout' : d.kind === 'aborted' ? 'other' : d.kind, message: timedOut ? 'timed out' : d.message };
+      if (!stop.aborted) this.log.debug(`probe ${b.name}: ${outcome.message}`);
     } finally {
       clearTimeout(timeout);
-      pool.changed(h);
+      stop.removeEventListener('abort', onStop);
     }
+    // Stopped meanwhile: the pool is closing (or closed); what we saw says nothing about the backend.
+    if (!stop.aborted) observe(h, outcome, at());
   }
 }

@@ -10,15 +10,17 @@ import { isPoolError, PoolError } from '../errors';
 import { TypedEmitter, type PoolEventMap } from '../events';
 import { silentLogger, Redactor, maskingLogger, type Logger } from '../log';
 import { UpstreamAuth, type CredentialSource } from '../auth/credentials';
-import type { BackendHealth, BackendSnapshot } from '../balancer/health';
+import type { BackendSnapshot, HealthChange } from '../balancer/health';
+import { PoolHealth } from '../balancer/poolHealth';
 import { PoolRuntime } from './pool';
 import { HealthProber } from './probe';
-import { sendError } from './http';
-import { ClientGone, type ProxyContext, type ProxySettings, type Stage } from './context';
+import { StateEvents } from './stateEvents';
+import { rawPoolError, sendPoolError } from './poolErrors';
+import { ClientGone, isClientLeft, type ProxyContext, type ProxySettings, type Stage } from './context';
 import { StickyMap } from './sticky';
 import { RetryBudget } from '../balancer/retryBudget';
 import { resolveState } from './stages/state';
-import { guardBrowser, guardHost } from './stages/guard';
+import { guardBrowser, guardFraming, guardHost } from './stages/guard';
 import { authenticateClient } from './stages/clientAuth';
 import { resolveRoute, serveHealth, serveModels } from './stages/route';
 import { readBody } from './stages/body';
@@ -34,6 +36,7 @@ import { RECORDING } from '../metrics/enabled';
 
 /** The pipeline, in its fixed order. */
 export const STAGES: readonly (readonly [string, Stage])[] = [
+  ['guardFraming', guardFraming],
   ['guardHost', guardHost],
   ['guardBrowser', guardBrowser],
   ['resolveRoute', resolveRoute],
@@ -73,7 +76,12 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   private readonly retryBudget = new RetryBudget();
   /** Traffic series and recent requests, kept across config reloads. */
   readonly metrics = new PoolMetrics();
+  /** The one owner of health, across reloads; it announces each change by backend name. */
+  private readonly health = new PoolHealth();
+  private readonly stateEvents: StateEvents;
   private settings: ProxySettings;
+  /** The response in progress on each client socket, for the whole-request deadline's 408. */
+  private readonly inflight = new WeakMap<Socket, ServerResponse>();
 
   constructor(options: ProxyServerOptions) {
     super();
@@ -82,7 +90,9 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.clientKey = options.clientKey;
     this.log = maskingLogger(options.logger ?? silentLogger, this.redactor);
     this.auth = new UpstreamAuth(options.credentials, this.redactor);
-    this.pool = new PoolRuntime(options.config, this.auth, (h) => this.healthChanged(h));
+    this.stateEvents = new StateEvents(() => this.listenerCount('state') > 0, (name, now) => this.health.snapshot(name, now), (s) => this.emit('state', s));
+    this.health.on('changed', (name, what) => this.healthChanged(name, what));
+    this.pool = new PoolRuntime(options.config, this.auth, this.health);
     this.prober = new HealthProber(() => this.pool, this.log);
     this.settings = this.makeSettings();
   }
@@ -130,26 +140,23 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer({ requireHostHeader: true, maxHeaderSize: 32 * 1024 }, (req, res) => void this.handle(req, res));
-    // Slow-header senders are cut by headersTimeout; the body has its own idle timer.
-    server.headersTimeout = 30_000;
-    server.requestTimeout = 0;
+    // Node checks its header and whole-request deadlines on this period; once
+    // a second keeps a slow sender's cut close to timeouts.requestMs.
+    const server = createServer({ requireHostHeader: true, maxHeaderSize: 32 * 1024, connectionsCheckingInterval: 1000 }, (req, res) => void this.handle(req, res));
+    this.applyDeadlines(server, this.pool.config);
     server.keepAliveTimeout = 5_000;
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.once('close', () => this.sockets.delete(s));
     });
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
-    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     const { host, port } = this.pool.config;
     await new Promise<void>((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException) => {
         server.off('listening', onListening);
         reject(e.code === 'EADDRINUSE'
-          ? new PoolError('PORT_IN_USE', `port ${port} on ${host} is already in use; stop the other program or choose another port`, { port, host })
-          : new PoolError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${e.message}`));
+          ? new PoolError('PortInUse', `port ${port} on ${host} is already in use; stop the other program or choose another port`, { port, host })
+          : new PoolError('ListenFailed', `cannot listen on ${host}:${port}: ${e.message}`));
       };
       const onListening = () => {
         server.off('error', onError);
@@ -175,8 +182,9 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
    */
   reload(config: PoolConfig): void {
     const old = this.pool;
-    this.pool = new PoolRuntime(config, this.auth, (h) => this.healthChanged(h), old);
-    this.prober.restart();
+    this.pool = new PoolRuntime(config, this.auth, this.health, old);
+    this.prober.reload();
+    if (this.server) this.applyDeadlines(this.server, config);
     if (old.upstreams !== this.pool.upstreams) void old.upstreams.close();
     this.emit('reload', { ok: true, errors: [] });
     for (const s of this.pool.snapshots()) this.emitState(s);
@@ -202,6 +210,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   /** Stops listening, aborts in-flight requests and frees the port at once. */
   async close(): Promise<void> {
     this.prober.stop();
+    this.stateEvents.close();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -212,10 +221,48 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
     this.emit('closed');
   }
 
-  private healthChanged(h: BackendHealth): void {
-    // Every response changes health; a snapshot costs an allocation per
-    // request, so build one only when the tree or a test is listening.
-    if (this.listenerCount('state') > 0) this.emit('state', h.snapshot(Date.now()));
+  /**
+   * A whole request, headers and body, must arrive within timeouts.requestMs
+   * (Node's requestTimeout counts from its first byte until its body is
+   * complete; a response, however long it streams, is not affected). Headers
+   * alone get at most 30 s of it.
+   */
+  private applyDeadlines(server: Server, config: PoolConfig): void {
+    server.requestTimeout = config.timeouts.requestMs;
+    server.headersTimeout = Math.min(30_000, config.timeouts.requestMs);
+  }
+
+  /**
+   * Node's parser refused the bytes, or a deadline passed. A request whose
+   * headers arrived has a response we can still answer through (unless
+   * something was sent); otherwise the socket gets raw bytes. Either way the
+   * connection closes: its framing can no longer be trusted.
+   */
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const reason = `the whole request did not arrive within ${this.pool.config.timeouts.requestMs} ms (timeouts.requestMs)`;
+    const res = this.inflight.get(socket);
+    if (timeout && res && !res.headersSent && !res.destroyed) {
+      sendPoolError(res, 'RequestTimeout', { reason }, { connection: 'close' });
+      // Stop reading the rest of the trickle; the 408 is on its way.
+      res.once('finish', () => socket.destroy());
+      return;
+    }
+    if (!socket.writable || (res && res.headersSent)) {
+      socket.destroy();
+      return;
+    }
+    socket.end(timeout ? rawPoolError('RequestTimeout', { reason }) : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  }
+
+  /**
+   * Every response changes some counter: `changed` says which backend and
+   * what kind of change, at no cost; `state` carries a snapshot, paced by
+   * StateEvents, for views that want one pushed.
+   */
+  private healthChanged(name: string, what: HealthChange): void {
+    this.emit('changed', name, what);
+    this.stateEvents.changed(name, what);
   }
 
   private emitState(s: BackendSnapshot): void {
@@ -230,6 +277,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
       req, res, pool, record, gone: new ClientGone(), startedAt: performance.now(), stream: false,
       settings: this.settings, trace: trace ?? NOOP_TRACE,
     };
+    this.inflight.set(req.socket, res);
     res.once('close', () => {
       if (!res.writableFinished) ctx.gone.abort();
     });
@@ -241,10 +289,12 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
         if (handled === true || (handled !== false && (await handled))) break;
       }
     } catch (e) {
+      // The client left while a stage waited: nobody to answer, nothing wrong.
+      if (isClientLeft(e)) return this.finish(ctx);
       // A bug must cost one request, never the process.
       const message = isPoolError(e) ? e.message : 'internal error in the proxy';
       this.log.error(`request ${record.id} failed: ${this.redactor.mask(String((e as Error)?.stack ?? e))}`);
-      if (!res.headersSent) sendError(res, 500, 'InternalError', message);
+      if (!res.headersSent) sendPoolError(res, 'InternalError', { message });
       else res.destroy();
       record.error = message;
     }
@@ -258,10 +308,14 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
    */
   private finish(ctx: ProxyContext): void {
     const { record, res } = ctx;
+    if (this.inflight.get(ctx.req.socket) === res) this.inflight.delete(ctx.req.socket);
     record.ms = Math.round(performance.now() - ctx.startedAt);
     record.alias = ctx.alias;
     record.stream = ctx.stream;
-    if (record.status === 0) record.status = res.statusCode;
+    // What the client was sent, when it was sent something (a backend's
+    // error body we could not decode becomes a 502, for one).
+    if (res.headersSent) record.status = res.statusCode;
+    else if (record.status === 0) record.status = res.statusCode;
     if (!res.writableEnded && !record.error) record.error = 'client disconnected';
     // The pool's own reports are not traffic: a dashboard polling them must not fill the list.
     const trace = ctx.trace;

@@ -6,6 +6,8 @@
  * the responses that create them, and read the ids a request refers to from
  * its path and the well-known body fields.
  */
+import type { Transform } from 'node:stream';
+import { bodyCoding, createDecoder, type Coding } from './encoding';
 
 /** Prefixes of OpenAI/Azure OpenAI object ids that are bound to one resource. */
 const PREFIXES = ['resp', 'file', 'batch', 'asst', 'thread', 'msg', 'run', 'step', 'vs', 'vsfb', 'ftjob', 'ft', 'conv', 'upload', 'cntr', 'assistant'];
@@ -37,15 +39,137 @@ export function referencedIds(path: string, json: Record<string, unknown> | unde
   return ids;
 }
 
-/** The id a creating response announces in its first bytes, if any. */
+/** The id a creating response announces in its first bytes, if any (decoded text). */
 export function createdId(firstBytes: Buffer): string | undefined {
-  return CREATED_ID.exec(firstBytes.toString('latin1', 0, Math.min(firstBytes.length, 16 * 1024)))?.[1];
+  return CREATED_ID.exec(firstBytes.toString('latin1', 0, Math.min(firstBytes.length, SCAN_DECODED_BYTES)))?.[1];
+}
+
+/** The id sits at the top of a body: scan this much decoded text, then stop. */
+const SCAN_DECODED_BYTES = 64 * 1024;
+/** And feed a decoder at most this much compressed input. */
+const SCAN_ENCODED_BYTES = 1024 * 1024;
+/** Text kept from one chunk to the next, longer than any `"id": "…"` match, so an id split across chunks is still found. */
+const CARRY = 512;
+
+/**
+ * Finds the id a creating response announces, in a body seen chunk by chunk
+ * as it is relayed: split across chunks or not, compressed (gzip, deflate,
+ * br: decoded on the side by a streaming decoder, while the original bytes go
+ * to the client untouched) or not. Bounded in memory and CPU: it looks at the
+ * first 64 KiB of decoded text (and 1 MiB of compressed input), then lets go
+ * of the decoder.
+ */
+export class CreatedIdScanner {
+  private carry = '';
+  private scanned = 0;
+  private fed = 0;
+  private decoder: Transform | undefined;
+  /** A first byte held back until the second arrives. */
+  private head: Buffer | undefined;
+  private finished = false;
+  /** Callbacks of pushes the decoder has not worked through yet. */
+  private readonly waiting: (() => void)[] = [];
+  private readonly coding: Coding | 'identity' | undefined;
+
+  /** `contentEncoding` is the response's Content-Encoding header. */
+  constructor(contentEncoding: string | string[] | undefined, private readonly onId: (id: string) => void) {
+    this.coding = bodyCoding(contentEncoding);
+    // A coding we cannot read: nothing to learn from this body.
+    if (this.coding === undefined) this.finished = true;
+  }
+
+  /** True once the id was found, or the scan gave up: later chunks need not be pushed. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * Scans a chunk of the body exactly as the backend sent it. Returns true
+   * when that is done already; false when the chunk went to the decoder
+   * (which works off the event loop): `then` is called once it has been
+   * decoded and scanned.
+   */
+  push(chunk: Buffer, then: () => void): boolean {
+    if (this.finished || chunk.length === 0) return true;
+    if (this.coding === 'identity') {
+      this.scan(chunk);
+      return true;
+    }
+    if (!this.decoder) {
+      // Two bytes tell zlib-wrapped deflate from raw deflate: wait for them.
+      if (this.head) chunk = Buffer.concat([this.head, chunk]);
+      if (chunk.length < 2) {
+        this.head = chunk;
+        return true;
+      }
+      this.head = undefined;
+      const d = createDecoder(this.coding!, chunk);
+      d.on('data', (out: Buffer) => this.scan(out));
+      d.on('error', () => this.stop()); // corrupt: the client will see it; we just learn nothing
+      this.decoder = d;
+    }
+    // Enough fed: the rest of the body is not ours to read.
+    if (this.fed >= SCAN_ENCODED_BYTES) {
+      this.stop();
+      return true;
+    }
+    this.fed += chunk.length;
+    this.waiting.push(then);
+    // Its callback runs once the chunk is decoded and its output scanned.
+    this.decoder.write(chunk, () => this.waiting.shift()?.());
+    return false;
+  }
+
+  /** Stops scanning and frees the decoder (the body ended or broke, or the client left). */
+  close(): void {
+    this.waiting.length = 0;
+    this.stop();
+  }
+
+  private scan(chunk: Buffer): void {
+    if (this.finished) return;
+    const take = Math.min(chunk.length, SCAN_DECODED_BYTES - this.scanned);
+    const text = this.carry + chunk.toString('latin1', 0, take);
+    this.scanned += take;
+    const m = CREATED_ID.exec(text);
+    if (m) {
+      this.onId(m[1]!);
+      return this.stop();
+    }
+    if (this.scanned >= SCAN_DECODED_BYTES) return this.stop();
+    this.carry = text.slice(-CARRY);
+  }
+
+  private stop(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.carry = '';
+    this.head = undefined;
+    this.decoder?.destroy();
+    // Nothing more will be decoded: release whoever waits on a chunk.
+    for (const f of this.waiting.splice(0)) f();
+  }
 }
 
 /**
- * id -> backend name, bounded: the oldest entries go first. It outlives
- * config reloads so a conversation survives an edit of the settings.
+ * Which answers teach the map who holds the ids they carry: a success to a
+ * POST that creates an object, and to a GET that reveals one (`GET
+ * /openai/v1/responses/{id}`) or lists them (`GET /openai/files`), on the
+ * routes where stateful objects live. Deployment routes are stateless.
  */
+export function teachesOwner(method: string | undefined, routeKind: string | undefined, status: number): boolean {
+  return status >= 200 && status < 300 && (method === 'POST' || method === 'GET') && (routeKind === 'v1' || routeKind === 'openai');
+}
+
+/**
+ * What to do with each id the scanner (CreatedIdScanner, which Exchange runs
+ * on a relayed body) finds in an answer that teaches: remember `backend` as
+ * its owner. The one place the learning policy meets the scanner.
+ */
+export function ownerLearner(sticky: StickyMap, backend: string): (id: string) => void {
+  return (id) => sticky.set(id, backend);
+}
+
 export class StickyMap {
   private readonly map = new Map<string, string>();
 
@@ -53,6 +177,11 @@ export class StickyMap {
 
   get(id: string): string | undefined {
     return this.map.get(id);
+  }
+
+  /** The owner of ids we found by asking the backends in turn: remembered like a created one. */
+  setAll(ids: readonly string[], backend: string): void {
+    for (const id of ids) this.set(id, backend);
   }
 
   set(id: string, backend: string): void {

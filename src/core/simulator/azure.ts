@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { azureErrorBody } from '../errors';
+import { encodeBody, encodedHeaders, responseEncoding } from './encoding';
 
 /**
  * Azure OpenAI's wire details that clients (and our proxy) key on: error
@@ -26,6 +27,10 @@ export const unauthorized = (): SimError => new SimError(401, '401',
   'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
 
 // Azure answers 404 (not 400) when api-version is missing: MicrosoftDocs/azure-docs#114602.
+/** A valid Entra token whose principal lacks the data action (no "Cognitive Services OpenAI User" role). */
+export const permissionDenied = (op: string, method: string, path: string): SimError => new SimError(403, 'PermissionDenied',
+  `The principal lacks the required data action \`Microsoft.CognitiveServices/accounts/OpenAI/deployments/${op === 'chat' ? 'chat/completions' : op}/action\` to perform \`${method} ${path}\` operation. (simulated)`);
+
 export const resourceNotFound = (): SimError => new SimError(404, '404', 'Resource not found');
 
 export const deploymentNotFound = (): SimError => new SimError(404, 'DeploymentNotFound',
@@ -49,6 +54,17 @@ export function throttled(waitMs: number, op: string | undefined, apiVersion: st
   return new SimError(429, '429', message, undefined, headers);
 }
 
+/**
+ * A request whose estimate exceeds the deployment's whole minute can never be
+ * admitted; Azure still answers 429, without a time to retry
+ * (https://learn.microsoft.com/answers/questions/2263211: "Request too large
+ * ... Limit 30000, Requested 42638").
+ */
+export function tooLarge(tokens: number, limit: number): SimError {
+  return new SimError(429, 'rate_limit_exceeded',
+    `Request too large for this deployment on tokens per min (TPM): Limit ${limit}, Requested ${tokens}. The input or output tokens must be reduced in order to run successfully. (simulated)`);
+}
+
 const SERVER_ERRORS: Record<number, [string, string]> = {
   500: ['InternalServerError', 'The server had an error while processing your request. Sorry about that! (simulated)'],
   502: ['BadGateway', 'Bad gateway. (simulated)'],
@@ -68,9 +84,15 @@ export function sendError(res: ServerResponse, err: SimError, headers: Record<st
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
+  sendBody(res, status, typeof body === 'string' ? body : JSON.stringify(body), { ...headers, 'content-type': 'application/json' });
+}
+
+/** A whole body, in the coding negotiated for this response (./encoding.ts) if any. */
+export function sendBody(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  const coding = responseEncoding(res);
+  const body = coding ? encodeBody(coding, Buffer.from(text, 'utf8')) : Buffer.from(text, 'utf8');
+  res.writeHead(status, { ...(coding ? encodedHeaders(headers, coding) : headers), 'content-length': String(body.length) });
+  res.end(body);
 }
 
 /** Headers Azure puts on every data-plane answer, errors included. */
@@ -80,48 +102,3 @@ export function requestIdHeaders(): Record<string, string> {
 }
 
 export const newId = (prefix: string, bytes = 16): string => `${prefix}${randomBytes(bytes).toString('hex')}`;
-
-const WINDOW_MS = 60_000;
-
-/** Requests and tokens used in the rolling last minute, for x-ratelimit-* headers and optional 429s. */
-export class RateWindow {
-  private readonly events: { at: number; tokens: number }[] = [];
-
-  constructor(readonly requestsPerMinute: number, readonly tokensPerMinute: number) {}
-
-  private used(now: number): { requests: number; tokens: number } {
-    while (this.events.length && this.events[0]!.at <= now - WINDOW_MS) this.events.shift();
-    return { requests: this.events.length, tokens: this.events.reduce((n, e) => n + e.tokens, 0) };
-  }
-
-  /** Milliseconds until a request of `tokens` would fit, or 0 when it fits now. */
-  waitFor(now: number, tokens: number): number {
-    const used = this.used(now);
-    let needRequests = used.requests + 1 - this.requestsPerMinute;
-    let needTokens = used.tokens + tokens - this.tokensPerMinute;
-    if (needRequests <= 0 && needTokens <= 0) return 0;
-    // A request larger than the whole minute's budget never fits; Azure still says "retry after".
-    if (tokens > this.tokensPerMinute) return WINDOW_MS;
-    for (const e of this.events) {
-      needRequests--;
-      needTokens -= e.tokens;
-      if (needRequests <= 0 && needTokens <= 0) return Math.max(1, e.at + WINDOW_MS - now);
-    }
-    return WINDOW_MS;
-  }
-
-  charge(now: number, tokens: number): void {
-    this.used(now);
-    this.events.push({ at: now, tokens });
-  }
-
-  headers(now: number): Record<string, string> {
-    const used = this.used(now);
-    return {
-      'x-ratelimit-limit-requests': String(this.requestsPerMinute),
-      'x-ratelimit-limit-tokens': String(this.tokensPerMinute),
-      'x-ratelimit-remaining-requests': String(Math.max(0, this.requestsPerMinute - used.requests)),
-      'x-ratelimit-remaining-tokens': String(Math.max(0, this.tokensPerMinute - used.tokens)),
-    };
-  }
-}

@@ -3,6 +3,7 @@ import { contentFilterResults, estimateTokens, promptFilterResults, replyPieces 
 import { DEFAULT_CHUNK_DELAY_MS, DEFAULT_CHUNKS } from './faults';
 import type { Ctx, Handler } from './router';
 import { SseStream } from './sse';
+import { planChat, type ChatPlan } from './tools';
 
 /** Chat completions and legacy completions, JSON and SSE. */
 
@@ -53,7 +54,7 @@ function wantsUsage(body: Record<string, unknown>): boolean {
 }
 
 async function stream(ctx: Ctx, object: string, parts: string[], promptTokens: number,
-  piece: (text: string) => Record<string, unknown>, last: Record<string, unknown>): Promise<void> {
+  piece: (text: string) => Record<string, unknown>, last: Record<string, unknown>, head?: Record<string, unknown>, finishReason = 'stop'): Promise<void> {
   const sse = openStream(ctx);
   const base = { id: newId(object === 'chat.completion.chunk' ? 'chatcmpl-' : 'cmpl-', 15), object, created: Math.floor(Date.now() / 1000), model: ctx.deployment, system_fingerprint: FINGERPRINT };
   const withUsage = wantsUsage(ctx.body);
@@ -61,12 +62,13 @@ async function stream(ctx: Ctx, object: string, parts: string[], promptTokens: n
   // Azure sends the prompt's content-filter verdict first, with no choices: clients that index choices[0] blindly break on it.
   await sse.send({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: promptFilterResults() });
   if (object === 'chat.completion.chunk') {
-    await sse.send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, finish_reason: null, logprobs: null }], ...nullUsage });
+    await sse.send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: head ? null : '', refusal: null }, finish_reason: null, logprobs: null }], ...nullUsage });
   }
+  if (head) await sse.send({ ...base, choices: [{ index: 0, delta: head, finish_reason: null, logprobs: null }], ...nullUsage });
   const finished = await streamPieces(ctx, sse, parts, (text) =>
     sse.send({ ...base, choices: [{ index: 0, ...piece(text), finish_reason: null, logprobs: null, content_filter_results: contentFilterResults() }], ...nullUsage }));
   if (!finished) return;
-  await sse.send({ ...base, choices: [{ index: 0, ...last, finish_reason: 'stop', logprobs: null }], ...nullUsage });
+  await sse.send({ ...base, choices: [{ index: 0, ...last, finish_reason: finishReason, logprobs: null }], ...nullUsage });
   if (withUsage) await sse.send({ ...base, choices: [], usage: usage(promptTokens, parts.length) });
   await sse.send('[DONE]');
   sse.end();
@@ -77,12 +79,17 @@ export const handleChat: Handler = async (ctx) => {
   if (messages === undefined) throw badRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
   if (!Array.isArray(messages)) throw badRequest("Invalid type for 'messages': expected an array.", 'messages', 'invalid_type');
   if (messages.length === 0) throw badRequest("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
-  const parts = pieces(ctx);
+  const plan = planChat(ctx.body, ctx.name, ctx.faults.chunks ?? DEFAULT_CHUNKS, () => newId('call_', 12));
   const promptTokens = estimateTokens(messages);
   if (ctx.body.stream === true) {
-    await stream(ctx, 'chat.completion.chunk', parts, promptTokens, (text) => ({ delta: { content: text } }), { delta: {} });
+    if (plan.kind === 'tool') await streamToolCall(ctx, plan, promptTokens);
+    else await stream(ctx, 'chat.completion.chunk', plan.pieces, promptTokens, (text) => ({ delta: { content: text } }), { delta: {} });
     return;
   }
+  const parts = plan.kind === 'text' ? plan.pieces : plan.fragments;
+  const message = plan.kind === 'text'
+    ? { role: 'assistant', content: parts.join(''), refusal: null }
+    : { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: plan.call.id, type: 'function', function: { name: plan.call.name, arguments: plan.call.arguments } }] };
   sendJson(ctx.res, 200, {
     id: newId('chatcmpl-', 15),
     object: 'chat.completion',
@@ -92,14 +99,21 @@ export const handleChat: Handler = async (ctx) => {
     prompt_filter_results: promptFilterResults(),
     choices: [{
       index: 0,
-      finish_reason: 'stop',
+      finish_reason: plan.kind === 'text' ? 'stop' : 'tool_calls',
       logprobs: null,
-      message: { role: 'assistant', content: parts.join(''), refusal: null },
+      message,
       content_filter_results: contentFilterResults(),
     }],
     usage: usage(promptTokens, parts.length),
   }, ctx.headers);
 };
+
+/** The call's head (id, name, empty arguments), then its arguments in fragments, then `finish_reason: "tool_calls"`. */
+function streamToolCall(ctx: Ctx, plan: Extract<ChatPlan, { kind: 'tool' }>, promptTokens: number): Promise<void> {
+  const head = { tool_calls: [{ index: 0, id: plan.call.id, type: 'function', function: { name: plan.call.name, arguments: '' } }] };
+  return stream(ctx, 'chat.completion.chunk', plan.fragments, promptTokens,
+    (fragment) => ({ delta: { tool_calls: [{ index: 0, function: { arguments: fragment } }] } }), { delta: {} }, head, 'tool_calls');
+}
 
 export const handleCompletions: Handler = async (ctx) => {
   const { prompt } = ctx.body;

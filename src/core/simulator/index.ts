@@ -6,7 +6,11 @@
  * - `POST /openai/deployments/{d}/chat/completions|completions|embeddings|images/generations|audio/transcriptions|audio/translations?api-version=YYYY-MM-DD[-preview]`
  * - `POST /openai/responses?api-version=…`, `GET|DELETE /openai/responses/{id}?api-version=…`, `GET /openai/models?api-version=…`
  * - `/openai/v1/…` for all of the above, deployment = the body's `model`, no api-version
+ * - with `compress`, answers in the coding the request's Accept-Encoding prefers (gzip, br, deflate)
  * - `/_sim/stats`, `/_sim/faults` (GET/POST), `POST /_sim/fail-next`, `GET /_sim/image.png`: control, no auth
+ *
+ * `./arm` adds a Resource Manager stand-in (tenants, subscriptions, accounts,
+ * deployments, listKeys) over TLS whose accounts are backends of this kind.
  */
 import { SimulatedBackend } from './server';
 import type { SimBackendOptions } from './types';

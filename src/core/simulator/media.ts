@@ -1,4 +1,4 @@
-import { badRequest, sendJson } from './azure';
+import { badRequest, sendBody, sendJson } from './azure';
 import { TINY_PNG_BASE64, embeddingBase64, embeddingVector, estimateTokens } from './content';
 import type { Handler } from './router';
 
@@ -64,9 +64,7 @@ export const handleAudio: Handler = (ctx) => {
     const body = format === 'text' ? text
       : format === 'srt' ? `1\n00:00:00,000 --> 00:00:01,000\n${text}\n`
         : `WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n${text}\n`;
-    ctx.res.writeHead(200, { ...ctx.headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
-    ctx.res.end(body);
-    return;
+    return sendBody(ctx.res, 200, body, { ...ctx.headers, 'content-type': 'text/plain; charset=utf-8' });
   }
   const payload = format === 'verbose_json'
     ? { task, language: 'english', duration: 1, text, segments: [{ id: 0, seek: 0, start: 0, end: 1, text, tokens: [], temperature: 0, avg_logprob: 0, compression_ratio: 1, no_speech_prob: 0 }] }

@@ -3,17 +3,20 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
-  RateWindow, SimError, badRequest, deploymentNotFound, requestIdHeaders, resourceNotFound, sendError, statusError, throttled, unauthorized,
+  SimError, badRequest, deploymentNotFound, permissionDenied, requestIdHeaders, resourceNotFound, sendError, statusError, throttled, tooLarge, unauthorized,
 } from './azure';
 import { parseJsonObject, readBody } from './body';
 import { handleChat, handleCompletions } from './chat';
+import { admissionCharge } from './charge';
 import { multipartFields } from './content';
 import { handleControl } from './control';
-import { DEFAULT_CHUNKS, DEFAULT_RETRY_AFTER_MS, FailQueue, parseFailNext, parseFaults, pickFault, throttleHeaders } from './faults';
+import { DEFAULT_RETRY_AFTER_MS, FailQueue, parseFailNext, parseFaults, pickFault, throttleHeaders } from './faults';
 import { handleAudio, handleEmbeddings, handleImages, handleModels } from './media';
 import { handleCreateResponse, handleDeleteResponse, handleGetResponse } from './responses';
 import { GENERATIVE, MODEL_FROM_BODY, matchRoute, type Ctx, type Handler, type Op, type Route } from './router';
+import { QuotaLimiter, type QuotaLimits } from './quota';
 import { pause } from './sse';
+import { SIM_CODINGS, negotiateEncoding, setResponseEncoding } from './encoding';
 import type { FailSpec, Faults, ReceivedRequest, SimBackendOptions, SimStats } from './types';
 
 const HANDLERS: Record<Op, Handler> = {
@@ -27,6 +30,9 @@ const QUOTA_FREE: ReadonlySet<Op> = new Set<Op>(['models', 'responses.get', 'res
 const DATED_API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 const KEEP_REQUESTS = 200;
 const KEEP_BODY_BYTES = 64 * 1024;
+/** Deployments with their own counters; past this, the oldest are forgotten (any name may be used when `deployments` is unset). */
+const MAX_LIMITERS = 1000;
+const DEFAULT_TPM = 120_000;
 
 /**
  * One simulated Azure OpenAI resource on 127.0.0.1: the data-plane routes
@@ -44,7 +50,8 @@ export class SimulatedBackend {
   private readonly sockets = new Set<Socket>();
   private readonly closing = new AbortController();
   private readonly queue = new FailQueue();
-  private readonly window: RateWindow;
+  /** Quota counters per deployment name ('' for operations without one), created on first use. */
+  private readonly limiters = new Map<string, QuotaLimiter>();
   private readonly stored = new Map<string, Record<string, unknown>>();
   private readonly random: () => number;
   private closed: Promise<void> | undefined;
@@ -56,7 +63,9 @@ export class SimulatedBackend {
     this.name = opts.name;
     this.apiKey = opts.apiKey ?? randomBytes(16).toString('hex');
     this.current = parseFaults(opts.faults ?? {});
-    this.window = new RateWindow(opts.requestsPerMinute ?? 720, opts.tokensPerMinute ?? 120_000);
+    // Check every limit now, so a bad option fails at construction and not on the first request.
+    this.limitsFor('');
+    for (const d of Object.keys(opts.quotas ?? {})) this.limitsFor(d);
     this.random = opts.random ?? Math.random;
     // Every pending latency wait and chunk delay listens on this one signal; many concurrent streams are normal.
     setMaxListeners(0, this.closing.signal);
@@ -154,11 +163,16 @@ export class SimulatedBackend {
     }
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) return handleControl(this, req, res, url.pathname);
 
+    const offered = this.opts.compress === true ? SIM_CODINGS : this.opts.compress || [];
+    const coding = negotiateEncoding(req.headers['accept-encoding'], offered);
+    if (coding) setResponseEncoding(res, coding);
+
     // Taken at arrival, not after the body, so concurrent requests fail in the order they came.
     const failure = this.queue.take();
     const record: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '', at: Date.now() };
     this.requests.push(record);
     if (this.requests.length > KEEP_REQUESTS) this.requests.shift();
+    res.once('close', () => (record.closed = { at: Date.now(), complete: res.writableFinished }));
     this.stats.total++;
 
     const body = await readBody(req);
@@ -175,17 +189,21 @@ export class SimulatedBackend {
 
     const route = matchRoute(req.method ?? '', url.pathname);
     const apiVersion = url.searchParams.get('api-version') ?? undefined;
-    let headers = requestIdHeaders();
+    const headers = requestIdHeaders();
     try {
       if (failure) return this.fail(failure, faults, req, res, headers, route?.op, apiVersion);
       if (!route) throw resourceNotFound();
       // Azure answers 404 when api-version is missing (MicrosoftDocs/azure-docs#114602) and 400 for one it does not know.
       if (!route.v1 && !apiVersion) throw resourceNotFound();
       if (!route.v1 && !DATED_API_VERSION.test(apiVersion ?? '')) throw badRequest('API version not supported');
+      // The v1 API takes no dated version: Azure answers 400 "api-version query parameter is not
+      // allowed when using /v1 path" (quoted in pydantic/pydantic-ai#5066).
+      if (route.v1 && DATED_API_VERSION.test(apiVersion ?? '')) throw badRequest('api-version query parameter is not allowed when using /v1 path');
       if (!this.authorized(req.headers)) throw unauthorized();
-      headers = { ...headers, ...this.window.headers(Date.now()) };
-
+      if (this.opts.bearerWithoutRole && !req.headers['api-key']) throw permissionDenied(route.op, req.method ?? 'POST', url.pathname);
       const ctx = this.context(req, res, route, body.raw, headers, faults);
+      // Azure reports the deployment's limits on every answer, throttled or not.
+      if (!QUOTA_FREE.has(route.op)) Object.assign(headers, this.limiter(ctx.deployment).headers(Date.now()));
       const action = pickFault(faults, this.random);
       if (action === 'reset') return this.reset(req);
       if (action === 'hang') return this.count(-1);
@@ -228,17 +246,58 @@ export class SimulatedBackend {
     };
   }
 
-  /** Charges the rolling minute and refreshes the rate-limit headers; with enforceLimits, refuses once it is spent. */
+  /**
+   * Charges the deployment's quota the way Azure does at admission (see
+   * ./quota.ts, ./charge.ts) and refreshes the rate-limit headers. With
+   * enforceLimits, a request that does not fit is refused with a 429 whose
+   * retry headers say when this request would fit; without, the headers
+   * count down but nothing is refused.
+   */
   private spendQuota(ctx: Ctx, apiVersion: string | undefined): void {
     const { op } = ctx.route;
     if (QUOTA_FREE.has(op)) return;
-    const tokens = TOKEN_FREE.has(op) ? 0
-      : Math.ceil(ctx.raw.length / 4) + (GENERATIVE.has(op) ? ctx.faults.chunks ?? DEFAULT_CHUNKS : 0);
+    const tokens = TOKEN_FREE.has(op) ? 0 : admissionCharge(op, ctx.body, this.opts.defaultMaxTokens).total;
+    const limiter = this.limiter(ctx.deployment);
     const now = Date.now();
-    const wait = this.opts.enforceLimits ? this.window.waitFor(now, tokens) : 0;
-    if (wait > 0) throw throttled(wait, op, apiVersion, throttleHeaders(ctx.faults.retryHeader ?? 'all', wait));
-    this.window.charge(now, tokens);
-    Object.assign(ctx.headers, this.window.headers(now));
+    if (this.opts.enforceLimits) {
+      const verdict = limiter.admit(tokens, now);
+      if (!verdict.ok) {
+        Object.assign(ctx.headers, limiter.headers(now));
+        if (verdict.retryAfterMs === undefined) throw tooLarge(tokens, limiter.tokensPerMinute);
+        throw throttled(verdict.retryAfterMs, op, apiVersion, throttleHeaders(ctx.faults.retryHeader ?? 'all', verdict.retryAfterMs));
+      }
+    } else {
+      // Count without refusing: the headers still show use, as on a deployment far from its limit.
+      limiter.admit(tokens, now);
+    }
+    Object.assign(ctx.headers, limiter.headers(now));
+  }
+
+  /** This deployment's limits: its own entry in `quotas`, else the backend's. */
+  private limitsFor(deployment: string): QuotaLimits {
+    const own = this.opts.quotas?.[deployment];
+    const limits = {
+      tokensPerMinute: own?.tokensPerMinute ?? this.opts.tokensPerMinute ?? DEFAULT_TPM,
+      requestsPerMinute: own?.requestsPerMinute ?? (own?.tokensPerMinute === undefined ? this.opts.requestsPerMinute : undefined),
+    };
+    const where = deployment ? `quotas["${deployment}"]` : 'the backend';
+    if (!(Number.isFinite(limits.tokensPerMinute) && limits.tokensPerMinute > 0)) throw new Error(`simulated backend ${this.name}: tokensPerMinute of ${where} must be a number > 0`);
+    if (limits.requestsPerMinute !== undefined && !(Number.isFinite(limits.requestsPerMinute) && limits.requestsPerMinute > 0)) {
+      throw new Error(`simulated backend ${this.name}: requestsPerMinute of ${where} must be a number > 0`);
+    }
+    const scale = this.opts.timeScale ?? 1;
+    if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`simulated backend ${this.name}: timeScale must be a number > 0`);
+    return limits;
+  }
+
+  private limiter(deployment: string): QuotaLimiter {
+    let l = this.limiters.get(deployment);
+    if (!l) {
+      if (this.limiters.size >= MAX_LIMITERS) this.limiters.delete(this.limiters.keys().next().value!);
+      l = new QuotaLimiter(this.limitsFor(deployment), Date.now(), this.opts.timeScale ?? 1);
+      this.limiters.set(deployment, l);
+    }
+    return l;
   }
 
   private fail(spec: FailSpec, faults: Faults, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, op: Op | undefined, apiVersion: string | undefined): void {

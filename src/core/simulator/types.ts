@@ -52,21 +52,42 @@ export interface SimBackendOptions {
   apiKey?: string;
   /** Accept `Authorization: Bearer <anything non-empty>` as an Entra stand-in (default true). */
   acceptBearer?: boolean;
+  /**
+   * Bearer tokens are valid but their principal has no data-plane role: 403
+   * PermissionDenied, as Azure answers an Entra caller without "Cognitive
+   * Services OpenAI User" (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/role-based-access-control).
+   */
+  bearerWithoutRole?: boolean;
   /** Default 0: a free port. */
   port?: number;
   /** Undefined: any deployment name exists. Otherwise others get 404 DeploymentNotFound. */
   deployments?: string[];
   faults?: Faults;
-  /** Limit reported in x-ratelimit-* headers (default 120000). */
-  tokensPerMinute?: number;
-  /** Limit reported in x-ratelimit-* headers (default 720). */
-  requestsPerMinute?: number;
   /**
-   * Answer 429 once the rolling minute's requests or tokens run out (default
-   * false: the headers count down but nothing is refused, so long test runs
-   * never trip over a quota they did not ask for).
+   * Tokens-per-minute limit of each deployment (default 120000), charged and
+   * reported the way Azure does (see ./quota.ts).
+   */
+  tokensPerMinute?: number;
+  /** Requests-per-minute limit of each deployment (default 6 per 1000 TPM, i.e. 720). */
+  requestsPerMinute?: number;
+  /** Limits of single deployments, by deployment name; the rest use the two above. */
+  quotas?: Record<string, { tokensPerMinute?: number; requestsPerMinute?: number }>;
+  /**
+   * Refuse with 429 what does not fit the deployment's quota, as Azure does
+   * (default false: the headers count down but nothing is refused, so long
+   * test runs never trip over a quota they did not ask for).
    */
   enforceLimits?: boolean;
+  /** A simulated minute lasts 60000 / timeScale ms; every quota period shrinks alike (default 1). */
+  timeScale?: number;
+  /** Completion allowance charged when a request names no max_tokens (default 4096). */
+  defaultMaxTokens?: number;
+  /**
+   * Compress answers the way a real HTTP server does when the request's
+   * Accept-Encoding allows it (default false: identity always). `true` offers
+   * gzip, br and deflate in that order of preference; a list offers those.
+   */
+  compress?: boolean | readonly ('gzip' | 'deflate' | 'br')[];
   /** Source of randomness for fault shares (default Math.random); inject for reproducible runs. */
   random?: () => number;
 }
@@ -78,6 +99,12 @@ export interface ReceivedRequest {
   /** UTF-8, truncated to 64 KiB. */
   body: string;
   at: number;
+  /**
+   * Set when the response's connection closes: `complete` is false when the
+   * client (the proxy) went away before the answer ended, e.g. a cancelled
+   * stream. Lets a test prove an upstream request was really aborted.
+   */
+  closed?: { at: number; complete: boolean };
 }
 
 export interface SimStats {

@@ -3,9 +3,9 @@
  * every state's label, icon and menu flags are unit-tested without VS Code;
  * the shell only wraps the result in a TreeItem.
  */
-import type { BackendSnapshot, BackendStatus, DeploymentSnapshot } from '../balancer/health';
+import type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStatus } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
-import { formatCount, formatCountdown, formatLatency, truncate } from './format';
+import { escapeMarkdown, formatCount, formatCountdown, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
 
 export interface TreeItemModel {
@@ -30,6 +30,13 @@ export interface BackendItemOptions {
   hasKey?: boolean;
   /** Masks secrets in free text such as upstream error messages. */
   mask?: (text: string) => string;
+  /** alias -> why its members are not interchangeable (issue 11): a warning on the alias rows and in tooltips. */
+  aliasWarnings?: ReadonlyMap<string, string>;
+}
+
+/** Alias warnings of a pool: `interchangeabilityWarnings` keyed by alias. */
+export function aliasWarningMap(warnings: readonly { alias: string; message: string }[]): Map<string, string> {
+  return new Map(warnings.map((w) => [w.alias, w.message]));
 }
 
 export type ItemLook = 'stopped' | BackendStatus;
@@ -42,20 +49,35 @@ interface Look {
 
 export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  unknown: { iconId: 'question', colorId: undefined, word: 'not checked yet' },
   cooling: { iconId: 'watch', colorId: 'list.warningForeground', word: 'cooling down' },
   unhealthy: { iconId: 'error', colorId: 'list.errorForeground', word: 'unhealthy' },
   misconfigured: { iconId: 'warning', colorId: 'list.errorForeground', word: 'misconfigured' },
   signedOut: { iconId: 'account', colorId: 'list.warningForeground', word: 'signed out' },
   keyMissing: { iconId: 'key', colorId: 'list.warningForeground', word: 'API key missing' },
+  hostRefused: { iconId: 'lock', colorId: 'list.errorForeground', word: 'credentials refused' },
+  awaitingApproval: { iconId: 'shield', colorId: 'list.warningForeground', word: 'waiting for approval' },
   disabled: { iconId: 'circle-slash', colorId: 'disabledForeground', word: 'disabled' },
   stopped: { iconId: 'circle-outline', colorId: undefined, word: 'proxy stopped' },
 };
 
+/** Deployment dots: green only when the deployment can serve; the backend row says why not. */
+export const DEPLOYMENT_LOOK: Readonly<Record<DeploymentStatus, Look>> = {
+  healthy: { iconId: 'circle-filled', colorId: 'testing.iconPassed', word: 'healthy' },
+  unknown: { iconId: 'circle-outline', colorId: undefined, word: 'not checked yet' },
+  cooling: STATUS_LOOK.cooling,
+  misconfigured: STATUS_LOOK.misconfigured,
+  unavailable: { iconId: 'circle-filled', colorId: 'disabledForeground', word: 'backend unavailable' },
+};
+
 const REASON_CHARS = 60;
+
+/** States a stopped proxy knows too: they come from the config, keys and approvals, not from traffic. */
+const CONFIG_STATES: ReadonlySet<BackendStatus> = new Set(['disabled', 'keyMissing', 'hostRefused', 'awaitingApproval']);
 
 /** The state to draw: a stopped proxy knows nothing about health, only config and keys. */
 export function itemLook(s: BackendSnapshot, running: boolean): ItemLook {
-  if (running || s.status === 'disabled' || s.status === 'keyMissing') return s.status;
+  if (running || CONFIG_STATES.has(s.status)) return s.status;
   return 'stopped';
 }
 
@@ -76,6 +98,9 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     case 'cooling':
       parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
       break;
+    case 'unknown':
+      parts.push(word, ...metrics(s));
+      break;
     case 'unhealthy': {
       const retry = s.ejectedUntil > opts.now ? `, retry in ${formatCountdown(s.ejectedUntil - opts.now)}` : '';
       parts.push(`${word}${retry}${reason ? `: ${reason}` : ''}`);
@@ -84,34 +109,46 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     case 'misconfigured':
       parts.push(`${word}${reason ? `: ${reason}` : ''}`);
       break;
+    case 'hostRefused':
+      // The whole reason (what, why, how to allow) is in the tooltip.
+      parts.push(`${word}: host not allowed`);
+      break;
     default:
       parts.push(word);
   }
+  const warned = s.deployments.filter((d) => opts.aliasWarnings?.has(d.alias));
+  const warningLines = warned.map((d) => `$(warning) ${escapeMarkdown(opts.aliasWarnings!.get(d.alias)!)}`);
   return {
     label: s.name,
     description: parts.join(' · '),
     iconId,
     colorId,
-    tooltipMarkdown: backendTooltip(s, word, { now: opts.now, simulated: opts.simulated ?? false, mask }),
+    tooltipMarkdown: [backendTooltip(s, word, { now: opts.now, simulated: opts.simulated ?? false, mask }), ...warningLines].join('  \n'),
     contextValue: backendFlags(s, opts),
   };
 }
 
 export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
   const running = itemLook(backend, opts.running) !== 'stopped';
-  const look = !running ? STATUS_LOOK.stopped : d.status === 'healthy' ? { ...STATUS_LOOK.healthy, iconId: 'circle-filled' } : STATUS_LOOK[d.status];
+  const look = !running ? STATUS_LOOK.stopped : DEPLOYMENT_LOOK[d.status];
   const parts: string[] = [];
   if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
   if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
+  else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
   if (d.requests > 0) parts.push(`${d.requests} req`);
+  const warning = opts.aliasWarnings?.get(d.alias);
+  // A health problem keeps its icon; otherwise the row shows the alias warning.
+  const quiet = !running || d.status === 'healthy';
+  if (warning) parts.push('⚠ members differ');
+  const tooltip = deploymentTooltip(d, backend.name, running ? look.word : STATUS_LOOK.stopped.word);
   return {
     label: d.alias,
     description: parts.join(' · '),
-    iconId: look.iconId,
-    colorId: look.colorId,
-    tooltipMarkdown: deploymentTooltip(d, backend.name, running ? look.word : STATUS_LOOK.stopped.word),
-    contextValue: `;deployment;${running ? d.status : 'stopped'};`,
+    iconId: warning && quiet ? 'warning' : look.iconId,
+    colorId: warning && quiet ? 'list.warningForeground' : look.colorId,
+    tooltipMarkdown: warning ? `${tooltip}  \n$(warning) ${escapeMarkdown(warning)}` : tooltip,
+    contextValue: `;deployment;${running ? d.status : 'stopped'};${warning ? 'notInterchangeable;' : ''}`,
   };
 }
 
@@ -121,25 +158,21 @@ export function hasCountdown(s: BackendSnapshot, now: number): boolean {
 }
 
 /**
- * What a stopped proxy can still tell: the config and whether a key is set.
- * Shaped like a live snapshot so the tree has one code path.
+ * What a stopped proxy can still tell: the config, and what keeps the backend
+ * from a credential (`credentialProblem` in core/auth, the same rule a running
+ * proxy applies). Shaped like a live snapshot so the tree has one code path.
  */
-export function idleSnapshot(b: BackendConfig, hasKey: boolean, signedOut = false): BackendSnapshot {
-  const status: BackendStatus = !b.enabled ? 'disabled'
-    : b.auth === 'apiKey' && !hasKey ? 'keyMissing'
-      : b.auth === 'entra' && signedOut ? 'signedOut' : 'healthy';
-  const reasons: Partial<Record<BackendStatus, string>> = {
-    keyMissing: 'no API key: run "AOAI Pool: Set API Key"',
-    signedOut: 'not signed in to Azure: run "AOAI Pool: Sign in to Azure"',
-  };
+export function idleSnapshot(b: BackendConfig, problem: { state: BackendStatus; reason: string } | undefined): BackendSnapshot {
+  // Nothing is known about health while stopped: "not checked yet", never healthy.
+  const status: BackendStatus = !b.enabled ? 'disabled' : problem?.state ?? 'unknown';
   return {
     name: b.name, endpoint: b.endpoint, priority: b.priority, weight: b.weight, auth: b.auth, enabled: b.enabled,
-    status, reason: reasons[status],
+    status, reason: b.enabled ? problem?.reason : undefined,
     cooldownUntil: 0, ejectedUntil: 0, latencyMs: undefined, lastStatus: undefined, lastError: undefined, lastErrorAt: undefined,
     remainingRequests: undefined, remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0,
     lastProbeAt: undefined,
     deployments: Object.entries(b.deployments ?? {}).map(([alias, deployment]) => ({
-      alias, deployment, status: 'healthy', cooldownUntil: 0, lastStatus: undefined, requests: 0,
+      alias, deployment, status: status === 'unknown' ? 'unknown' : 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 0,
     })),
   };
 }

@@ -7,5 +7,7 @@ export * from './settings';
 export * from './inputs';
 export * from './jwt';
 export * from './apim';
+export * from './approval';
 export * from './manifest';
 export * from './dashboard';
+export * from './discovery';

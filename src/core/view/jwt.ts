@@ -6,16 +6,22 @@
  */
 export const ASSUMED_TOKEN_LIFETIME_MS = 50 * 60_000;
 
-/** Expiry in ms since the epoch from a JWT's `exp`, or undefined when it has none. */
-export function jwtExpiry(token: string): number | undefined {
+/** A JWT's payload claims (unverified), or undefined when the token is not a JWT. */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
-    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp * 1000 : undefined;
+    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Expiry in ms since the epoch from a JWT's `exp`, or undefined when it has none. */
+export function jwtExpiry(token: string): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
 }
 
 /**

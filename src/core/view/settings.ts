@@ -33,7 +33,12 @@ export interface ShellSettings {
   entraCredential: EntraCredentialKind;
   /** Tenant id or domain; undefined = the account's home tenant. */
   entraTenant: string | undefined;
+  /** Hosts besides Azure OpenAI / AI Services and loopback that may receive keys and tokens (User settings only). */
+  credentialHosts: string[];
 }
+
+/** `aoaiPool.security.credentialHosts`: see USER_ONLY_SETTINGS. */
+export const CREDENTIAL_HOSTS_SETTING = 'security.credentialHosts';
 
 /**
  * Settings whose change needs the proxy restarted; everything else is applied
@@ -49,7 +54,36 @@ export const RESTART_SETTINGS: readonly string[] = ['port'];
  */
 export const RESTRICTED_SETTINGS: readonly string[] = ['backends', 'entra.credential', 'entra.tenant'];
 
+/**
+ * Settings read from the User level only, whatever the workspace says: they
+ * decide where credentials may go, so a repository must not be able to widen
+ * them. The manifest declares them `"scope": "application"` (VS Code then
+ * ignores them in workspace and folder settings); reading `globalValue`
+ * ourselves keeps that true on any host version.
+ */
+export const USER_ONLY_SETTINGS: readonly string[] = [CREDENTIAL_HOSTS_SETTING];
+
 export type SettingReader = (key: string) => unknown;
+
+/** What `WorkspaceConfiguration.inspect` returns, the parts we read. */
+export interface InspectedSetting {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * The value the extension uses for `key`: the effective one (`get`), except
+ * that User-only settings never take a workspace value, and restricted
+ * settings take none while the workspace is untrusted.
+ */
+export function settingValue(key: string, trusted: boolean, get: () => unknown, inspect: () => InspectedSetting | undefined): unknown {
+  if (trusted && !USER_ONLY_SETTINGS.includes(key)) return get();
+  if (!USER_ONLY_SETTINGS.includes(key) && !RESTRICTED_SETTINGS.includes(key)) return get();
+  const i = inspect();
+  return i?.globalValue ?? i?.defaultValue;
+}
 
 /** Folds the flat settings into a raw config; blanks (cleared fields) are left out. */
 export function settingsToRawConfig(read: SettingReader): RawPoolConfig {
@@ -75,6 +109,7 @@ export function readShellSettings(read: SettingReader): ShellSettings {
     terminalEnvironment: read('terminalEnvironment') !== false,
     entraCredential: ENTRA_CREDENTIALS.includes(credential as EntraCredentialKind) ? (credential as EntraCredentialKind) : 'vscode',
     entraTenant: typeof tenant === 'string' && tenant.trim() ? tenant.trim() : undefined,
+    credentialHosts: stringList(read(CREDENTIAL_HOSTS_SETTING)),
   };
 }
 
@@ -104,4 +139,8 @@ export function effectiveScope(inspected: { globalValue?: unknown; workspaceValu
   if (inspected?.workspaceValue !== undefined) return 'workspace';
   if (inspected?.globalValue !== undefined) return 'global';
   return undefined;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()) : [];
 }

@@ -29,14 +29,48 @@ export interface StatusBarModel {
   backgroundColorId: string | undefined;
 }
 
-/** Healthy and total among enabled backends: a disabled one is not "down". */
-export function healthCount(snapshots: readonly BackendSnapshot[]): { healthy: number; total: number } {
-  const enabled = snapshots.filter((s) => s.enabled);
-  return { healthy: enabled.filter((s) => s.status === 'healthy').length, total: enabled.length };
+export interface HealthCount {
+  /** Healthy with every deployment able to serve. */
+  healthy: number;
+  /** Healthy, but some deployment rests (throttled) or is missing: not counted as healthy. */
+  degraded: number;
+  /** Not checked yet (nothing has answered since the proxy started). */
+  unknown: number;
+  /** Enabled backends: a disabled one is not "down". */
+  total: number;
 }
 
-export function statusBarModel(state: PoolState, snapshots: readonly BackendSnapshot[]): StatusBarModel {
-  const { healthy, total } = healthCount(snapshots);
+/** Counts enabled backends by how healthy they are; only fully healthy ones count as healthy. */
+export function healthCount(snapshots: readonly BackendSnapshot[], now = Date.now()): HealthCount {
+  const c: HealthCount = { healthy: 0, degraded: 0, unknown: 0, total: 0 };
+  for (const s of snapshots) {
+    if (!s.enabled) continue;
+    c.total++;
+    if (s.status === 'unknown') c.unknown++;
+    if (s.status !== 'healthy') continue;
+    const partial = s.deployments.some((d) => d.cooldownUntil > now || d.status === 'misconfigured');
+    if (partial) c.degraded++;
+    else c.healthy++;
+  }
+  return c;
+}
+
+/**
+ * When the status bar's model changes by itself (a cooldown or an ejection
+ * ends, the backend's or a deployment's): the shell redraws then. Undefined
+ * when nothing counts down.
+ */
+export function statusBarRedrawAt(snapshots: readonly BackendSnapshot[], now: number): number | undefined {
+  let at = Infinity;
+  for (const s of snapshots) {
+    for (const t of [s.cooldownUntil, s.ejectedUntil]) if (t > now && t < at) at = t;
+    for (const d of s.deployments) if (d.cooldownUntil > now && d.cooldownUntil < at) at = d.cooldownUntil;
+  }
+  return Number.isFinite(at) ? at : undefined;
+}
+
+export function statusBarModel(state: PoolState, snapshots: readonly BackendSnapshot[], now = Date.now()): StatusBarModel {
+  const { healthy, degraded, unknown, total } = healthCount(snapshots, now);
   const lines: string[] = [];
   let text: string;
   let backgroundColorId: string | undefined;
@@ -44,8 +78,11 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
     case 'running':
       text = `$(pulse) AOAI Pool :${state.port} ${healthy}/${total}${state.simulated ? ' (simulated)' : ''}`;
       lines.push(`**AOAI Pool** running on \`${state.url}\``, `${healthy} of ${total} backends healthy`);
+      if (degraded > 0) lines.push(`${degraded} serving with ${degraded === 1 ? 'a deployment' : 'deployments'} throttled or missing`);
+      if (unknown > 0) lines.push(`${unknown} not checked yet`);
       if (state.simulated) lines.push('Simulated backends in memory: stop the proxy to leave the demo.');
-      if (total > 0 && healthy === 0) backgroundColorId = 'statusBarItem.warningBackground';
+      // Nothing fully healthy, and not merely because nothing has answered yet.
+      if (total > 0 && healthy === 0 && unknown < total) backgroundColorId = 'statusBarItem.warningBackground';
       break;
     case 'starting':
       text = '$(sync~spin) AOAI Pool';
@@ -70,18 +107,4 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
     lines.push(`${state.configErrors.length} problem${state.configErrors.length === 1 ? '' : 's'} in settings${state.status === 'running' ? ': the last good pool keeps serving' : ''}`);
   }
   return { text, tooltipMarkdown: `${lines.join('  \n')}\n\nClick for actions`, backgroundColorId };
-}
-
-/**
- * What new integrated terminals get while the pool runs, so the Azure and
- * OpenAI SDKs reach the pool without code changes. The key is the pool's own
- * client key, never an Azure key.
- */
-export function terminalEnvironment(url: string, clientKey: string): Record<string, string> {
-  return {
-    AZURE_OPENAI_ENDPOINT: url,
-    AZURE_OPENAI_API_KEY: clientKey,
-    OPENAI_BASE_URL: `${url}/v1`,
-    OPENAI_API_KEY: clientKey,
-  };
 }

@@ -41,6 +41,6 @@ export function deploymentTooltip(d: DeploymentSnapshot, backend: string, word: 
     `**${esc(d.alias)}**${d.alias !== d.deployment ? ` → deployment \`${d.deployment.replace(/`/g, '')}\`` : ''} on ${esc(backend)}: ${esc(word)}`,
     `Requests: ${d.requests}${d.lastStatus ? ` · last status ${d.lastStatus}` : ''}`,
   ];
-  if (d.status === 'misconfigured') lines.push('The resource answered 404: it has no deployment of this name.');
+  if (d.status === 'misconfigured') lines.push('The resource answered 404 DeploymentNotFound: it has no deployment of this name. Requests go to other backends; this one is asked again a minute later, and shows healthy after a success.');
   return lines.join('  \n');
 }

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { validateConfig, type RawBackendConfig } from '../../core';
 import {
-  backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, suggestBackendName,
+  backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, rawIdentity, suggestBackendName,
   type SettingScope,
 } from '../../core/view';
 import { isCancellation } from '../errors';
@@ -88,7 +88,7 @@ export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown
     ...(a.priority !== '1' ? { priority: Number(a.priority) } : {}),
     ...(a.weight ? { weight: Number(a.weight) } : {}),
   };
-  await save(shell, backend, a.scope);
+  await save(shell, backend, a.scope, true);
   if (backend.auth === 'entra') {
     if (shell.auth.state === 'signedOut' || shell.auth.state === 'unknown') await shell.auth.check();
     if (shell.auth.state === 'signedOut') await shell.auth.signIn();
@@ -100,14 +100,21 @@ export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown
   }
 }
 
-/** Validates the whole pool with the new backend (duplicate names, keys pasted as env names...) before writing. */
-async function save(shell: Shell, backend: RawBackendConfig, scope: SettingScope): Promise<void> {
+/**
+ * Validates the whole pool with the new backend (duplicate names, keys pasted
+ * as env names...) before writing. `typedByUser`: the user just entered this
+ * endpoint, so in workspace settings it needs no separate approval; a backend
+ * handed over by code (another extension) does.
+ */
+async function save(shell: Shell, backend: RawBackendConfig, scope: SettingScope, typedByUser = false): Promise<void> {
   const list = [...backendsAt(scope), backend];
   const result = validateConfig({ ...readSettings().raw, backends: list }, { allowEmpty: true });
   if (!result.ok) {
     const mine = result.errors.filter((e) => e.path.startsWith(`backends[${list.length - 1}]`));
     throw new Error(`Not added: ${(mine.length ? mine : result.errors).map(describeSettingIssue).join('; ')}`);
   }
+  const id = rawIdentity(backend);
+  if (typedByUser && scope === 'workspace' && id) await shell.approval.approve([id]);
   await editBackends((current) => [...current, backend], scope);
   shell.log.info(`added backend ${backend.name} (${backend.endpoint}) to the ${scope === 'global' ? 'user' : 'workspace'} settings`);
 }

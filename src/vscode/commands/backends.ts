@@ -42,7 +42,7 @@ export async function removeBackend(shell: Shell, arg?: unknown): Promise<void> 
   await editBackends((list) => list.filter((b) => b.name !== name));
   // The key goes with the backend, unless another scope still defines one of that name.
   const stillThere = [...backendsAt('global'), ...backendsAt('workspace')].some((b) => b.name === name);
-  if (!stillThere && shell.secrets.hasApiKey(name)) await shell.secrets.deleteApiKey(name);
+  if (!stillThere && shell.secrets.hasAnyApiKey(name)) await shell.secrets.deleteApiKey(name);
   shell.log.info(`removed backend ${name}`);
 }
 
@@ -90,14 +90,30 @@ export async function storeApiKey(shell: Shell, name: string, endpoint: string, 
     validateInput: apiKeyProblem,
   });
   if (!value) throw new vscode.CancellationError();
-  await shell.secrets.setApiKey(name, value.trim());
-  shell.log.info(`API key set for ${name}`);
+  // Bound to this endpoint: a backend of the same name elsewhere never receives it (issue 9).
+  await shell.secrets.setApiKey(name, endpoint, value.trim());
+  shell.log.info(`API key set for ${name} (${endpoint})`);
 }
 
+/**
+ * Deletes the key of the backend's endpoint. By name from code (tests, other
+ * extensions): every key stored under that name, for any endpoint.
+ */
 export async function clearApiKey(shell: Shell, arg?: unknown): Promise<void> {
-  const { name } = await pickBackend(shell, arg, 'Backend whose API key to delete', (b) => b.auth === 'apiKey' && shell.secrets.hasApiKey(b.name));
-  await shell.secrets.deleteApiKey(name);
-  shell.log.info(`API key deleted for ${name}`);
+  const { name, interactive } = await pickBackend(shell, arg, 'Backend whose API key to delete', (b) => b.auth === 'apiKey' && shell.secrets.hasApiKey(b.name, b.endpoint));
+  const endpoint = interactive ? shell.controller.settingsConfig?.backends.find((b) => b.name === name)?.endpoint : undefined;
+  await shell.secrets.deleteApiKey(name, endpoint);
+  shell.log.info(`API key deleted for ${name}${endpoint ? ` (${endpoint})` : ''}`);
+}
+
+/** "Review Workspace Backends": the approval modal for backends from workspace settings (issue 9). */
+export async function reviewWorkspaceBackends(shell: Shell): Promise<void> {
+  const backends = shell.controller.settingsConfig?.backends ?? [];
+  if (shell.approval.pending(backends).length === 0) {
+    void vscode.window.showInformationMessage('AOAI Pool: no backend from this workspace\'s settings waits for approval.');
+    return;
+  }
+  await shell.approval.review(backends);
 }
 
 export async function signIn(shell: Shell): Promise<void> {

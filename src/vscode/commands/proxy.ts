@@ -94,7 +94,7 @@ export async function showActions(shell: Shell): Promise<void> {
  * the new port where `aoaiPool.port` is set and starts again.
  */
 export function reportStartError(e: unknown, shell: Shell): void {
-  if (!isPoolError(e, 'PORT_IN_USE')) {
+  if (!isPoolError(e, 'PortInUse')) {
     reportError(e, shell, 'start');
     return;
   }

@@ -87,7 +87,8 @@ function toTreeItem(m: TreeItemModel, id: string, state: vscode.TreeItemCollapsi
   item.id = id;
   item.description = m.description;
   item.iconPath = new vscode.ThemeIcon(m.iconId, m.colorId ? new vscode.ThemeColor(m.colorId) : undefined);
-  item.tooltip = new vscode.MarkdownString(m.tooltipMarkdown);
+  // true: $(warning) in an alias warning renders as the icon.
+  item.tooltip = new vscode.MarkdownString(m.tooltipMarkdown, true);
   item.contextValue = m.contextValue;
   return item;
 }

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { BackendSnapshot, Redactor } from '../../core';
-import { VIEW_ID, hasCountdown, type BackendItemOptions } from '../../core/view';
+import { configAliasMembers, interchangeabilityWarnings } from '../../core/config';
+import { VIEW_ID, aliasWarningMap, hasCountdown, type BackendItemOptions } from '../../core/view';
 import type { EntraAuth } from '../auth';
 import type { PoolController } from '../controller';
 import type { Secrets } from '../secrets';
@@ -126,7 +127,7 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
   }
 
   private redraw(node: BackendNode, s: BackendSnapshot, now: number): void {
-    node.update(s, this.options(s.name, now));
+    node.update(s, this.options(s, now));
     if (hasCountdown(s, now)) this.counting.add(s.name);
     this.emitter.fire(node);
   }
@@ -140,8 +141,8 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     const next = new Map<string, BackendNode>();
     for (const s of this.controller.snapshots()) {
       const node = this.backends.get(s.name);
-      if (node) node.update(s, this.options(s.name, now));
-      next.set(s.name, node ?? new BackendNode(s, this.options(s.name, now)));
+      if (node) node.update(s, this.options(s, now));
+      next.set(s.name, node ?? new BackendNode(s, this.options(s, now)));
     }
     this.backends = next;
     this.messages = this.messageNodes();
@@ -195,9 +196,16 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     this.syncTicker();
   }
 
-  private options(name: string, now: number): BackendItemOptions {
+  private options(b: BackendSnapshot, now: number): BackendItemOptions {
     const s = this.controller.current;
-    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(name), mask: (t) => this.redactor.mask(t) };
+    // A key counts only for this endpoint (issue 9): one entered for another endpoint is not "set" here.
+    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(b.name, b.endpoint), mask: (t) => this.redactor.mask(t), aliasWarnings: this.aliasWarnings() };
+  }
+
+  /** Aliases whose members are not interchangeable, from the config the pool runs (or would run). */
+  private aliasWarnings(): ReadonlyMap<string, string> {
+    const config = this.controller.proxyServer?.config ?? this.controller.settingsConfig;
+    return aliasWarningMap(config ? interchangeabilityWarnings(configAliasMembers(config.backends)) : []);
   }
 }
 

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { CHAT, chatPath, closeAll, okBackend, send, startBackend, startProxy } from '../../helpers/net';
+import { request } from 'node:http';
+import { CHAT, CLIENT_KEY, chatPath, closeAll, okBackend, send, sleep, startBackend, startProxy } from '../../helpers/net';
+import type { PoolRuntime } from '../../../src/core/proxy/pool';
 
 afterEach(closeAll);
 
@@ -13,11 +15,12 @@ function throttled(headers: Record<string, string>) {
 }
 
 describe('failover', () => {
-  const variants: [string, Record<string, string>, number][] = [
+  // Headers are built when the test runs: a date made at collection time would be stale by then.
+  const variants: [string, Record<string, string> | (() => Record<string, string>), number][] = [
     ['retry-after-ms', { 'retry-after-ms': '7000' }, 7],
     ['x-ms-retry-after-ms', { 'x-ms-retry-after-ms': '9000' }, 9],
     ['Retry-After seconds', { 'retry-after': '12' }, 12],
-    ['Retry-After date', { 'retry-after': new Date(Date.now() + 20_000).toUTCString() }, 20],
+    ['Retry-After date', () => ({ 'retry-after': new Date(Date.now() + 20_000).toUTCString() }), 20],
     ['x-ratelimit-reset-requests', { 'x-ratelimit-reset-requests': '15s' }, 15],
     ['x-ratelimit-reset-tokens', { 'x-ratelimit-reset-tokens': '1m0s' }, 60],
     ['no header (default)', {}, 10],
@@ -25,7 +28,7 @@ describe('failover', () => {
   ];
   for (const [label, headers, seconds] of variants) {
     it(`a 429 with ${label} fails over at once and rests that backend ~${seconds}s`, async () => {
-      const hot = await throttled(headers);
+      const hot = await throttled(typeof headers === 'function' ? headers() : headers);
       const cold = await okBackend('cold');
       const { url, proxy } = await startProxy({ backends: [
         { name: 'hot', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },
@@ -75,7 +78,7 @@ describe('failover', () => {
     expect(r.headers['retry-after']).toBe('5');
     expect(Number(r.headers['retry-after-ms'])).toBeGreaterThan(3500);
     expect(Number(r.headers['retry-after-ms'])).toBeLessThanOrEqual(4500);
-    expect(r.json().error.code).toBe('429');
+    expect(r.json().error.code).toBe('PoolThrottled');
     const again = await send(url, { path: chatPath('gpt-4o'), body: CHAT });
     expect(again.status).toBe(429);
     expect(a.requests.length + b.requests.length).toBe(2);
@@ -161,5 +164,37 @@ describe('failover', () => {
     for (let i = 0; i < 6; i++) expect((await send(url, { path: chatPath('x'), body: CHAT })).status).toBe(200);
     expect(proxy.snapshots().find((s) => s.name === 'flaky')!.status).toBe('unhealthy');
     expect(flaky.requests.length).toBe(3);
+  });
+});
+
+describe('the router seam', () => {
+  it('holds a request while the router says "wait", then sends it; a client that leaves while held ends it', async () => {
+    const b = await okBackend('b');
+    const { url, proxy, port } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    const router = (proxy as unknown as { pool: PoolRuntime }).pool.router;
+    const real = router.next.bind(router);
+    let asked = 0;
+    let holdMs = 100;
+    router.next = (...args: Parameters<typeof real>) => (++asked === 1 ? { kind: 'wait', until: Date.now() + holdMs } : real(...args));
+    const r = await send(url, { path: chatPath('x'), body: CHAT });
+    expect(r.status).toBe(200);
+    expect(asked).toBe(2); // asked again after the wait
+    expect(b.requests).toHaveLength(1);
+
+    // Held for a minute; the client gives up after a moment.
+    asked = 0;
+    holdMs = 60_000;
+    const records: { error?: string }[] = [];
+    proxy.on('request', (rec) => records.push(rec as { error?: string }));
+    const req = request({ host: '127.0.0.1', port, path: chatPath('x'), method: 'POST', agent: false, headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(CHAT);
+    for (let i = 0; i < 100 && asked === 0; i++) await sleep(10);
+    expect(asked).toBe(1);
+    req.destroy();
+    for (let i = 0; i < 100 && records.length === 0; i++) await sleep(10);
+    expect(records).toHaveLength(1); // the handler ended with its client, not a minute later
+    expect(records[0]!.error).toBe('client disconnected');
+    expect(b.requests).toHaveLength(1);
   });
 });

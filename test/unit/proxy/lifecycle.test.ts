@@ -50,14 +50,14 @@ describe('hot reload', () => {
 });
 
 describe('lifecycle', () => {
-  it('listens on 127.0.0.1 only, and a port in use is a clear PORT_IN_USE error', async () => {
+  it('listens on 127.0.0.1 only, and a port in use is a clear PortInUse error', async () => {
     const blocker = createServer();
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     const port = (blocker.address() as { port: number }).port;
     const p = new ProxyServer({ config: { ...cfg({ backends: [{ name: 'a', endpoint: 'http://127.0.0.1:1' }] }), port }, clientKey: CLIENT_KEY, credentials: { apiKey: () => 'k', tokenCredential: () => undefined } });
     const err = await p.start().catch((e: unknown) => e);
-    expect(isPoolError(err, 'PORT_IN_USE')).toBe(true);
+    expect(isPoolError(err, 'PortInUse')).toBe(true);
     expect((err as Error).message).toMatch(/already in use.*another port/);
     await new Promise<void>((r) => blocker.close(() => r()));
     const { proxy } = await startProxy({ backends: [{ name: 'a', endpoint: 'http://127.0.0.1:1' }] });
@@ -102,6 +102,28 @@ describe('lifecycle', () => {
     expect(line).toMatch(/^POST \/openai\/deployments\/gpt-4o\/chat\/completions alias=gpt-4o backend=ok attempts=2 status=200 \d+ms failover=\[b:HTTP 500\]$/);
     expect(logs.join('\n')).not.toContain('key-for-');
     expect(logs.join('\n')).not.toContain(CLIENT_KEY);
+  });
+});
+
+describe('state announcements', () => {
+  it('names the backend on every change, and paces snapshots instead of building one per response', async () => {
+    const b = await okBackend('b');
+    const { url, proxy } = await startProxy({ backends: [{ name: 'b', endpoint: b.url }] });
+    const changed: string[] = [];
+    const states: BackendSnapshot[] = [];
+    proxy.on('changed', (name, what) => changed.push(`${name}:${what}`));
+    proxy.on('state', (s) => states.push(s));
+    const t0 = Date.now();
+    for (let i = 0; i < 60; i++) expect((await send(url, { path: chatPath('x'), body: CHAT })).status).toBe(200);
+    const elapsed = Date.now() - t0;
+    expect(changed.filter((c) => c === 'b:counters')).toHaveLength(60);
+    expect(changed.filter((c) => c === 'b:status')).toHaveLength(1); // unknown -> healthy, once
+    // The status change went out at once; counters at most once per 250 ms window.
+    expect(states[0]).toMatchObject({ name: 'b', status: 'healthy' });
+    expect(states.length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 250));
+    // The last window catches up by itself.
+    for (const end = Date.now() + 2_000; states.at(-1)!.requests !== 60 && Date.now() < end;) await sleep(20);
+    expect(states.at(-1)).toMatchObject({ name: 'b', requests: 60 });
   });
 });
 

@@ -88,7 +88,7 @@ describe('routing through the real proxy', () => {
     const { url } = await startProxy({ backends: [{ name: 'one', endpoint: b.url }] });
     const r = await send(url, { path: '/v1/chat/completions', body: '{"model": "gpt-4o", ' });
     expect(r.status).toBe(400);
-    expect(r.json().error.code).toBe('invalid_json');
+    expect(r.json().error.code).toBe('InvalidJson');
     const deep = await send(url, { path: '/v1/chat/completions', body: '['.repeat(200_000) });
     expect(deep.status).toBe(400);
     expect(b.requests).toHaveLength(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stubContext } from '../../helpers/stubs';
 import { STAGES } from '../../../src/core/proxy/server';
-import { guardBrowser, guardHost, hostAllowed } from '../../../src/core/proxy/stages/guard';
+import { guardBrowser, guardFraming, guardHost, hostAllowed } from '../../../src/core/proxy/stages/guard';
 import { authenticateClient, presentedKey } from '../../../src/core/proxy/stages/clientAuth';
 import { resolveRoute, serveHealth, serveModels } from '../../../src/core/proxy/stages/route';
 import { resolveModel } from '../../../src/core/proxy/stages/model';
@@ -9,15 +9,16 @@ import { parseTarget, upstreamPath } from '../../../src/core/proxy/routes';
 
 describe('pipeline order', () => {
   it('runs the guards before anything reads the request, the client key before the pool data, and forwarding last', () => {
-    expect(STAGES.map(([n]) => n)).toEqual(['guardHost', 'guardBrowser', 'resolveRoute', 'serveHealth', 'authenticateClient', 'serveModels', 'serveRequests', 'serveMetrics', 'readBody', 'resolveModel', 'resolveState', 'forward']);
+    expect(STAGES.map(([n]) => n)).toEqual(['guardFraming', 'guardHost', 'guardBrowser', 'resolveRoute', 'serveHealth', 'authenticateClient', 'serveModels', 'serveRequests', 'serveMetrics', 'readBody', 'resolveModel', 'resolveState', 'forward']);
   });
 });
 
 describe('guardHost / guardBrowser', () => {
   it('accepts loopback names on any port and refuses the rest', () => {
-    for (const h of ['127.0.0.1', '127.0.0.1:1', 'localhost:8787', 'LocalHost.', '[::1]', '[::1]:80']) expect(hostAllowed(h, []), h).toBe(true);
-    for (const h of ['evil.com', '127.0.0.2', 'localhost:80:80', '[::1]x', '[::1', 'localhost:', 'a.localhost']) expect(hostAllowed(h, []), h).toBe(false);
+    for (const h of ['127.0.0.1', '127.0.0.1:1', 'localhost:8787', 'LocalHost', '[::1]', '[::1]:80']) expect(hostAllowed(h, []), h).toBe(true);
+    for (const h of ['evil.com', '127.0.0.2', 'localhost:80:80', '[::1]x', '[::1', 'localhost:', 'a.localhost', 'localhost.', 'LocalHost.:80', '127.0.0.1.', '::1', '127.1']) expect(hostAllowed(h, []), h).toBe(false);
     expect(hostAllowed('devbox.lan:8787', ['devbox.lan'])).toBe(true);
+    expect(hostAllowed('devbox.lan.:8787', ['devbox.lan'])).toBe(false);
   });
 
   it('answers 403 and stops the pipeline', () => {
@@ -28,6 +29,23 @@ describe('guardHost / guardBrowser', () => {
     expect(guardBrowser(b.ctx)).toBe(true);
     expect(b.out.status).toBe(403);
     expect(guardBrowser(stubContext({ headers: { 'sec-fetch-site': 'none' } }).ctx)).toBe(false);
+  });
+});
+
+describe('guardFraming', () => {
+  it('refuses Transfer-Encoding on HTTP/1.0 only', () => {
+    const te10 = stubContext({ headers: { 'transfer-encoding': 'chunked' } });
+    Object.assign(te10.ctx.req, { httpVersionMajor: 1, httpVersionMinor: 0 });
+    expect(guardFraming(te10.ctx)).toBe(true);
+    expect(te10.out.status).toBe(400);
+    expect(te10.out.headers.connection).toBe('close');
+    expect(JSON.parse(te10.out.body).error.code).toBe('InvalidRequest');
+    const te11 = stubContext({ headers: { 'transfer-encoding': 'chunked' } });
+    Object.assign(te11.ctx.req, { httpVersionMajor: 1, httpVersionMinor: 1 });
+    expect(guardFraming(te11.ctx)).toBe(false);
+    const cl10 = stubContext({ headers: { 'content-length': '2' } });
+    Object.assign(cl10.ctx.req, { httpVersionMajor: 1, httpVersionMinor: 0 });
+    expect(guardFraming(cl10.ctx)).toBe(false);
   });
 });
 
@@ -44,7 +62,7 @@ describe('authenticateClient', () => {
     const { ctx, out } = stubContext({ headers: { 'api-key': 'the-client-kez' } });
     expect(authenticateClient(ctx)).toBe(true);
     expect(out.status).toBe(401);
-    expect(JSON.parse(out.body).error.code).toBe('401');
+    expect(JSON.parse(out.body).error.code).toBe('InvalidClientKey');
   });
 });
 
@@ -55,8 +73,8 @@ describe('resolveRoute and the local answers', () => {
     expect(parseTarget('/openai/v1/responses/resp_1')).toEqual({ ok: true, route: { kind: 'v1', rest: '/responses/resp_1', query: '' } });
     expect(parseTarget('/openai/responses?api-version=2025-04-01-preview')).toMatchObject({ ok: true, route: { kind: 'openai' } });
     expect(parseTarget('/_pool/health')).toEqual({ ok: true, route: { kind: 'health' } });
-    expect(parseTarget('/other')).toMatchObject({ ok: false, status: 404 });
-    expect(parseTarget('http://evil.example/openai/x')).toMatchObject({ ok: false, status: 400 });
+    expect(parseTarget('/other')).toMatchObject({ ok: false, code: 'RouteNotFound' });
+    expect(parseTarget('http://evil.example/openai/x')).toMatchObject({ ok: false, code: 'InvalidRequest' });
   });
 
   it('builds the upstream path with the backend deployment', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
-import { backendItem, deploymentItem, hasCountdown, idleSnapshot, STATUS_LOOK } from '../../../src/core/view';
+import { backendItem, deploymentItem, hasCountdown, idleSnapshot, DEPLOYMENT_LOOK, STATUS_LOOK } from '../../../src/core/view';
 import { validateConfig } from '../../../src/core/config';
+import { credentialProblem, type CredentialSource } from '../../../src/core/auth/credentials';
 
 const NOW = 1_700_000_000_000;
 
@@ -116,6 +117,27 @@ describe('deploymentItem', () => {
   });
 });
 
+describe('honest looks: no green before a success, none on a backend that cannot serve', () => {
+  it('a backend nothing has answered yet is "not checked yet", and so are its deployments', () => {
+    const s = snap({ status: 'unknown', latencyMs: undefined, remainingRequests: undefined, remainingTokens: undefined, lastStatus: undefined,
+      deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown', cooldownUntil: 0, lastStatus: undefined, requests: 0 }] });
+    const m = backendItem(s, running);
+    expect(m).toMatchObject({ iconId: 'question', colorId: undefined, description: 'not checked yet' });
+    expect(m.contextValue).toContain(';unknown;');
+    expect(deploymentItem(s.deployments[0]!, s, running)).toMatchObject({ iconId: 'circle-outline', colorId: undefined, contextValue: ';deployment;unknown;' });
+  });
+
+  it('the deployments of an unhealthy backend are grey and say why, never green', () => {
+    const s = snap({ status: 'unhealthy', reason: 'connection refused',
+      deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o-prod', status: 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 3 }] });
+    const d = deploymentItem(s.deployments[0]!, s, running);
+    expect(d.colorId).not.toBe('testing.iconPassed');
+    expect(d).toMatchObject({ iconId: 'circle-filled', colorId: 'disabledForeground', description: '→ gpt-4o-prod · backend unhealthy · 3 req', contextValue: ';deployment;unavailable;' });
+    expect(backendItem(s, running).description).toBe('unhealthy: connection refused');
+    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('testing.iconPassed');
+  });
+});
+
 describe('countdown bookkeeping and idle snapshots', () => {
   it('knows when an item counts down', () => {
     expect(hasCountdown(snap(), NOW)).toBe(false);
@@ -136,11 +158,33 @@ describe('countdown bookkeeping and idle snapshots', () => {
     });
     if (!r.ok) throw new Error('invalid');
     const [a, b, c] = r.config.backends;
-    expect(idleSnapshot(a!, false).status).toBe('keyMissing');
-    expect(idleSnapshot(a!, true)).toMatchObject({ status: 'healthy', deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o' }] });
-    expect(idleSnapshot(b!, true).status).toBe('disabled');
-    expect(idleSnapshot(c!, false).status).toBe('healthy');
-    expect(idleSnapshot(c!, false, true)).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
-    expect(idleSnapshot(a!, true, true).status).toBe('healthy');
+    // The same rule as a running proxy: credentialProblem() from a credential source.
+    const source = (key: string | undefined, signedIn: boolean, extra: Partial<CredentialSource> = {}): CredentialSource =>
+      ({ apiKey: () => key, tokenCredential: () => (signedIn ? { getToken: async () => null } : undefined), ...extra });
+    const idle = (x: typeof a, src: CredentialSource) => idleSnapshot(x!, credentialProblem(src, x!));
+    expect(idle(a, source(undefined, true))).toMatchObject({ status: 'keyMissing', reason: expect.stringContaining('no API key') });
+    // Nothing is known about health while stopped: "not checked yet", never healthy, never a green dot.
+    expect(idle(a, source(undefined, true))).toMatchObject({ deployments: [{ status: 'unavailable' }] });
+    expect(idle(a, source('k', false))).toMatchObject({ status: 'unknown', reason: undefined, deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o', status: 'unknown' }] });
+    expect(idle(b, source(undefined, false))).toMatchObject({ status: 'disabled', reason: undefined });
+    expect(idle(c, source(undefined, true)).status).toBe('unknown');
+    expect(idle(c, source(undefined, false))).toMatchObject({ status: 'signedOut', reason: expect.stringContaining('Sign in to Azure') });
+    const withheld = source('k', true, { withheld: () => ({ state: 'awaitingApproval', reason: 'from the workspace' }) });
+    expect(idle(a, withheld)).toMatchObject({ status: 'awaitingApproval', reason: 'from the workspace' });
+    expect(idle(c, withheld).status).toBe('awaitingApproval');
+  });
+
+  it('shows refused and waiting backends with their own look, also while the proxy is stopped', () => {
+    const refused = snap({ status: 'hostRefused', reason: 'no credential sent to evil.test: ... add "evil.test" to aoaiPool.security.credentialHosts' });
+    const waiting = snap({ status: 'awaitingApproval', reason: 'from this workspace\'s settings, waiting for your approval' });
+    for (const running of [true, false]) {
+      const r = backendItem(refused, { now: NOW, running });
+      expect(r).toMatchObject({ iconId: 'lock', description: 'credentials refused: host not allowed' });
+      expect(r.contextValue).toContain(';hostRefused;');
+      expect(r.tooltipMarkdown).toContain('aoaiPool\\.security\\.credentialHosts');
+      const w = backendItem(waiting, { now: NOW, running });
+      expect(w).toMatchObject({ iconId: 'shield', description: 'waiting for approval' });
+      expect(w.contextValue).toContain(';awaitingApproval;');
+    }
   });
 });

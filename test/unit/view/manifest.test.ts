@@ -38,6 +38,14 @@ describe('contributed commands and menus', () => {
     }
   });
 
+  it('offers "Review Workspace Backends" where something waits: the tree item inline, the palette only then', () => {
+    const menus = contributes.menus as Record<string, { command: string; when?: string; group?: string }[]>;
+    expect(menus.commandPalette).toContainEqual({ command: 'aoaiPool.reviewWorkspaceBackends', when: 'aoaiPool.approvalPending' });
+    expect(menus['view/item/context']).toContainEqual(expect.objectContaining({
+      command: 'aoaiPool.reviewWorkspaceBackends', group: 'inline', when: expect.stringContaining('viewItem =~ /;awaitingApproval;/'),
+    }));
+  });
+
   it('menus only name contributed commands', () => {
     const ids = new Set(COMMANDS.map((c) => c.id as string));
     for (const items of Object.values(contributes.menus)) for (const i of items) expect(ids.has(i.command)).toBe(true);
@@ -55,7 +63,15 @@ describe('contributed settings', () => {
 
   it('cover every pool option the adapter reads, plus the extension settings', () => {
     const keys = Object.keys(settings).map((k) => k.slice('aoaiPool.'.length)).sort();
-    expect(keys).toEqual([...POOL_SETTING_KEYS, 'autoStart', 'terminalEnvironment', 'entra.credential', 'entra.tenant'].sort());
+    expect(keys).toEqual([...POOL_SETTING_KEYS, 'autoStart', 'terminalEnvironment', 'entra.credential', 'entra.tenant', 'security.credentialHosts'].sort());
+  });
+
+  it('keep the credential allow-list out of workspace settings ("scope": "application")', () => {
+    // "application": User settings only; "machine" would also read Remote settings and
+    // ignore the User value in a remote window (code-server is one).
+    expect(settings['aoaiPool.security.credentialHosts']).toMatchObject({ scope: 'application', type: 'array', default: [] });
+    // No pool option may be application-scoped by accident, nor the allow-list a pool option.
+    expect(POOL_SETTING_KEYS).not.toContain('security.credentialHosts');
   });
 
   it('have defaults that make the same pool as the core defaults', () => {
@@ -71,5 +87,16 @@ describe('contributed settings', () => {
 
   it('never carry our schema annotations (x-expect) into package.json', () => {
     expect(JSON.stringify(sections)).not.toContain('x-expect');
+  });
+});
+
+describe('language model provider contribution', () => {
+  it('contributes the vendor the provider registers, and names real commands in its errors', async () => {
+    const { LM_VENDOR } = await import('../../../src/core/view');
+    const { START_PROXY_COMMAND, TRY_SIMULATED_COMMAND } = await import('../../../src/core/lm');
+    expect((manifest.contributes as { languageModelChatProviders: unknown }).languageModelChatProviders).toEqual([{ vendor: LM_VENDOR, displayName: 'AOAI Pool' }]);
+    const titles = COMMANDS.map((c) => `AOAI Pool: ${c.title}`);
+    expect(titles).toContain(START_PROXY_COMMAND);
+    expect(titles).toContain(TRY_SIMULATED_COMMAND);
   });
 });

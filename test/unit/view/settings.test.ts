@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/core/config';
 import {
   POOL_SETTING_KEYS, RESTART_SETTINGS, describeSettingIssue, effectiveScope, needsRestart, readShellSettings, settingForIssue,
-  settingsToRawConfig,
+  settingValue, settingsToRawConfig,
 } from '../../../src/core/view';
 
 /** A reader over flat settings, as `getConfiguration('aoaiPool').get(key)` answers. */
@@ -63,11 +63,31 @@ describe('settings -> RawPoolConfig', () => {
 
 describe('extension settings', () => {
   it('defaults and sanitises', () => {
-    expect(readShellSettings(reader({}))).toEqual({ autoStart: true, terminalEnvironment: true, entraCredential: 'vscode', entraTenant: undefined });
+    expect(readShellSettings(reader({}))).toEqual({ autoStart: true, terminalEnvironment: true, entraCredential: 'vscode', entraTenant: undefined, credentialHosts: [] });
     expect(readShellSettings(reader({ autoStart: false, 'entra.credential': 'azureCli', 'entra.tenant': '  contoso.onmicrosoft.com ' }))).toEqual({
-      autoStart: false, terminalEnvironment: true, entraCredential: 'azureCli', entraTenant: 'contoso.onmicrosoft.com',
+      autoStart: false, terminalEnvironment: true, entraCredential: 'azureCli', entraTenant: 'contoso.onmicrosoft.com', credentialHosts: [],
     });
     expect(readShellSettings(reader({ 'entra.credential': 'bogus' })).entraCredential).toBe('vscode');
+    expect(readShellSettings(reader({ 'security.credentialHosts': [' gw.contoso.com ', 7, '', '*.contoso.com'] })).credentialHosts).toEqual(['gw.contoso.com', '*.contoso.com']);
+  });
+
+  describe('which scope a value is taken from', () => {
+    const inspected = { defaultValue: [], globalValue: ['user.example'], workspaceValue: ['repo.example'] };
+    const effective = () => inspected.workspaceValue;
+    it('takes the effective value of an ordinary setting, trusted or not', () => {
+      for (const trusted of [true, false]) expect(settingValue('port', trusted, () => 9, () => ({ globalValue: 1, workspaceValue: 9 }))).toBe(9);
+    });
+    it('ignores the workspace value of a restricted setting only while untrusted', () => {
+      expect(settingValue('backends', true, effective, () => inspected)).toEqual(['repo.example']);
+      expect(settingValue('backends', false, effective, () => inspected)).toEqual(['user.example']);
+      expect(settingValue('backends', false, effective, () => ({ defaultValue: [] }))).toEqual([]);
+    });
+    it('never takes a workspace value of the credential allow-list, even in a trusted workspace', () => {
+      for (const trusted of [true, false]) {
+        expect(settingValue('security.credentialHosts', trusted, effective, () => inspected)).toEqual(['user.example']);
+        expect(settingValue('security.credentialHosts', trusted, effective, () => ({ defaultValue: [], workspaceValue: ['repo.example'], workspaceFolderValue: ['f'] }))).toEqual([]);
+      }
+    });
   });
 });
 

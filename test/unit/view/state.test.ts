@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
-import { INITIAL_STATE, healthCount, statusBarModel, terminalEnvironment, type PoolState } from '../../../src/core/view';
+import { INITIAL_STATE, healthCount, statusBarModel, statusBarRedrawAt, type PoolState } from '../../../src/core/view';
 
-const b = (name: string, status: BackendSnapshot['status'], enabled = true) => ({ name, status, enabled }) as BackendSnapshot;
+const NOW = 1_700_000_000_000;
+const b = (name: string, status: BackendSnapshot['status'], enabled = true, deployments: BackendSnapshot['deployments'] = []) =>
+  ({ name, status, enabled, deployments, cooldownUntil: 0, ejectedUntil: 0 }) as unknown as BackendSnapshot;
+const dep = (alias: string, status: BackendSnapshot['deployments'][number]['status'], cooldownUntil = 0) =>
+  ({ alias, deployment: alias, status, cooldownUntil, lastStatus: undefined, requests: 0 });
 const three = [b('a', 'healthy'), b('b', 'healthy'), b('c', 'cooling')];
 const running: PoolState = { ...INITIAL_STATE, status: 'running', url: 'http://127.0.0.1:8787', port: 8787 };
 
@@ -15,11 +19,30 @@ describe('statusBarModel', () => {
   });
 
   it('does not count disabled backends as down', () => {
-    expect(healthCount([b('a', 'healthy'), b('b', 'disabled', false)])).toEqual({ healthy: 1, total: 1 });
+    expect(healthCount([b('a', 'healthy'), b('b', 'disabled', false)])).toEqual({ healthy: 1, degraded: 0, unknown: 0, total: 1 });
   });
 
-  it('warns when nothing is healthy', () => {
+  it('does not count a backend with a throttled or missing deployment as fully healthy', () => {
+    const partly = b('a', 'healthy', true, [dep('gpt-4o', 'cooling', NOW + 5_000), dep('mini', 'healthy')]);
+    const missing = b('b', 'healthy', true, [dep('gpt-4o', 'misconfigured'), dep('mini', 'healthy')]);
+    const whole = b('c', 'healthy', true, [dep('gpt-4o', 'healthy'), dep('mini', 'healthy')]);
+    expect(healthCount([partly, missing, whole], NOW)).toEqual({ healthy: 1, degraded: 2, unknown: 0, total: 3 });
+    const m = statusBarModel(running, [partly, missing, whole], NOW);
+    expect(m.text).toBe('$(pulse) AOAI Pool :8787 1/3');
+    expect(m.tooltipMarkdown).toContain('2 serving with deployments throttled or missing');
+    // Once the cooldown is over, it counts again.
+    expect(healthCount([partly], NOW + 6_000).healthy).toBe(1);
+    expect(statusBarRedrawAt([partly, whole], NOW)).toBe(NOW + 5_000);
+    expect(statusBarRedrawAt([whole], NOW)).toBeUndefined();
+  });
+
+  it('warns when nothing is healthy, but not while nothing has been checked yet', () => {
     expect(statusBarModel(running, [b('a', 'unhealthy')]).backgroundColorId).toBe('statusBarItem.warningBackground');
+    expect(statusBarModel(running, [b('a', 'unknown'), b('b', 'unhealthy')]).backgroundColorId).toBe('statusBarItem.warningBackground');
+    const fresh = statusBarModel(running, [b('a', 'unknown'), b('b', 'unknown')]);
+    expect(fresh.text).toBe('$(pulse) AOAI Pool :8787 0/2');
+    expect(fresh.backgroundColorId).toBeUndefined();
+    expect(fresh.tooltipMarkdown).toContain('2 not checked yet');
   });
 
   it('marks the simulated demo', () => {
@@ -45,16 +68,5 @@ describe('statusBarModel', () => {
     const m = statusBarModel({ ...INITIAL_STATE, status: 'failed', lastError: 'port 8787 on 127.0.0.1 is already in use' }, []);
     expect(m.tooltipMarkdown).toContain('already in use');
     expect(m.backgroundColorId).toBe('statusBarItem.errorBackground');
-  });
-});
-
-describe('terminalEnvironment', () => {
-  it('points both SDK families at the pool with the client key', () => {
-    expect(terminalEnvironment('http://127.0.0.1:8787', 'aoai-pool-k')).toEqual({
-      AZURE_OPENAI_ENDPOINT: 'http://127.0.0.1:8787',
-      AZURE_OPENAI_API_KEY: 'aoai-pool-k',
-      OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1',
-      OPENAI_API_KEY: 'aoai-pool-k',
-    });
   });
 });

@@ -5,7 +5,7 @@
  * body is cut as soon as it crosses it, and a sender that goes quiet is cut
  * after the idle timeout.
  */
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import type { ProxyContext, Stage } from '../context';
 
 export const readBody: Stage = async (ctx) => {
@@ -27,7 +27,7 @@ export const readBody: Stage = async (ctx) => {
     return true;
   }
   if (result === 'timeout') {
-    sendError(res, 408, 'RequestTimeout', `the request body stalled for ${ctx.pool.config.timeouts.idleMs} ms`, { connection: 'close' });
+    sendPoolError(res, 'RequestTimeout', { reason: `the request body stalled for ${ctx.pool.config.timeouts.idleMs} ms` }, { connection: 'close' });
     req.destroy();
     return true;
   }
@@ -38,25 +38,34 @@ export const readBody: Stage = async (ctx) => {
 
 function tooLarge(ctx: ProxyContext, cap: number): void {
   const mb = Math.round(cap / 1024 / 1024);
-  sendError(ctx.res, 413, 'RequestEntityTooLarge', `the request body is larger than ${mb} MB; raise "maxRequestBodyMB" in the config if you need more`, { connection: 'close' });
+  sendPoolError(ctx.res, 'RequestEntityTooLarge', { mb }, { connection: 'close' });
   // Don't read (or wait for) the rest of an oversized upload.
   ctx.res.once('finish', () => ctx.req.destroy());
 }
 
+/**
+ * Reads the body to its end. Stops at once when the client leaves, including
+ * before this stage started listening (`ctx.gone.track` cancels at once
+ * then), so the handler never waits on a socket that is gone.
+ */
 function collect(ctx: ProxyContext, cap: number): Promise<Buffer | 'too-large' | 'timeout' | 'aborted'> {
   const { req } = ctx;
   const idleMs = ctx.pool.config.timeouts.idleMs;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    // Filled in last: track() may cancel at once, before it returns.
+    const registration: { untrack?: () => void } = {};
     const timer = setTimeout(onIdle, idleMs);
     function done(v: Buffer | 'too-large' | 'timeout' | 'aborted') {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);
-      req.off('aborted', onAbort);
-      ctx.res.off('close', onAbort);
+      registration.untrack?.();
       resolve(v);
     }
     function onData(chunk: Buffer) {
@@ -81,7 +90,6 @@ function collect(ctx: ProxyContext, cap: number): Promise<Buffer | 'too-large' |
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onAbort);
-    req.on('aborted', onAbort);
-    ctx.res.on('close', onAbort);
+    registration.untrack = ctx.gone.track({ cancel: onAbort });
   });
 }

@@ -3,7 +3,7 @@
  * (OpenAI SDKs) or `x-api-key`.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import type { Stage } from '../context';
 
 export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
@@ -36,11 +36,11 @@ export function keysMatch(presented: string, expected: string): boolean {
 export const authenticateClient: Stage = (ctx) => {
   const key = presentedKey(ctx.req.headers);
   if (key === undefined) {
-    sendError(ctx.res, 401, '401', 'missing client key: send the AOAI Pool client key as the "api-key" header or "Authorization: Bearer <key>"', { 'www-authenticate': 'Bearer' });
+    sendPoolError(ctx.res, 'MissingClientKey', undefined, { 'www-authenticate': 'Bearer' });
     return true;
   }
   if (!keysMatch(key, ctx.settings.clientKey)) {
-    sendError(ctx.res, 401, '401', 'wrong client key: use the key AOAI Pool printed at start (CLI) or "AOAI Pool: Copy Client Key" (VS Code). Azure keys are not accepted here', { 'www-authenticate': 'Bearer' });
+    sendPoolError(ctx.res, 'InvalidClientKey', undefined, { 'www-authenticate': 'Bearer' });
     return true;
   }
   return false;

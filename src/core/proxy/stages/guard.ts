@@ -4,15 +4,31 @@
  * either directly (it sends an Origin) or through DNS rebinding (its Host is
  * the attacker's name), so both are refused before anything else happens.
  */
-import { LOOPBACK_HOSTS } from '../../config/defaults';
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import type { Stage } from '../context';
+
+/**
+ * RFC 9112 §6.1: an HTTP/1.0 message carrying Transfer-Encoding has faulty
+ * framing (1.0 has no chunked coding; a 1.0 intermediary could frame it by
+ * Content-Length, or by the connection's end). Refused, connection closed,
+ * before any stage reads the body.
+ */
+export const guardFraming: Stage = (ctx) => {
+  const { req, res } = ctx;
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
+    sendPoolError(res, 'InvalidRequest', { reason: 'an HTTP/1.0 request cannot carry Transfer-Encoding (RFC 9112 section 6.1); send HTTP/1.1 or a Content-Length' }, { connection: 'close' });
+    // Whatever follows on this connection cannot be framed: do not read it.
+    res.once('finish', () => req.socket.destroy());
+    return true;
+  }
+  return false;
+};
 
 /** `Host` must name loopback (any port: editor port forwarding may remap it) or an allowed host. */
 export const guardHost: Stage = (ctx) => {
   const host = ctx.req.headers.host;
   if (!host || hostCount(ctx.req.rawHeaders) > 1 || !hostAllowed(host, ctx.pool.config.allowedHosts)) {
-    sendError(ctx.res, 403, 'HostNotAllowed', 'this proxy only answers requests addressed to 127.0.0.1, localhost or [::1] (DNS rebinding protection)');
+    sendPoolError(ctx.res, 'HostNotAllowed', undefined);
     return true;
   }
   return false;
@@ -23,7 +39,7 @@ export const guardBrowser: Stage = (ctx) => {
   const h = ctx.req.headers;
   const site = h['sec-fetch-site'];
   if (h.origin !== undefined || (site !== undefined && site !== 'none')) {
-    sendError(ctx.res, 403, 'BrowserRequestRefused', 'requests from web pages are refused: a page must never spend your Azure quota. Call the proxy from a local program instead');
+    sendPoolError(ctx.res, 'BrowserRequestRefused', undefined);
     return true;
   }
   return false;
@@ -36,6 +52,15 @@ function hostCount(raw: string[] | undefined): number {
   return n;
 }
 
+/** Loopback as a Host header names it: exactly these (DNS names compare case-insensitively, RFC 9110 §7.2). */
+const LOOPBACK_NAMES: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * True for `127.0.0.1`, `localhost` or `[::1]`, or a name in `allowed`,
+ * with or without a port. Nothing else: not `localhost.` (a trailing dot is a
+ * different name to a resolver, and to a DNS-rebinding page), not
+ * `127.1`, not `0x7f.0.0.1`.
+ */
 export function hostAllowed(hostHeader: string, allowed: readonly string[]): boolean {
   let name: string;
   if (hostHeader.startsWith('[')) {
@@ -51,6 +76,5 @@ export function hostAllowed(hostHeader: string, allowed: readonly string[]): boo
     if (parts.length === 2 && !/^\d{1,5}$/.test(parts[1]!)) return false;
   }
   name = name.toLowerCase();
-  if (name.endsWith('.')) name = name.slice(0, -1);
-  return LOOPBACK_HOSTS.includes(name) || allowed.some((a) => a.toLowerCase() === name);
+  return LOOPBACK_NAMES.includes(name) || allowed.some((a) => a.toLowerCase() === name);
 }

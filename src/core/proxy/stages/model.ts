@@ -5,7 +5,7 @@
  * backend's deployment name in place of the alias.
  */
 import { DEPLOYMENT_NAME_PATTERN } from '../../config/schema';
-import { sendError } from '../http';
+import { sendPoolError } from '../poolErrors';
 import { findField, multipartBoundary, replaceField } from '../multipart';
 import type { ProxyContext, Stage } from '../context';
 
@@ -50,7 +50,7 @@ export const resolveModel: Stage = (ctx) => {
     const model = json.model;
     if (model === undefined) return false;
     if (typeof model !== 'string' || !DEPLOYMENT.test(model) || model.includes('..')) {
-      sendError(ctx.res, 400, 'invalid_model', `"model" must be a deployment name or alias (letters, digits, ".", "_", "-"); the pool serves: ${ctx.pool.aliases.join(', ') || 'any deployment name'}`);
+      sendPoolError(ctx.res, 'InvalidModel', { aliases: ctx.pool.aliases });
       return true;
     }
     ctx.alias = model;
@@ -64,7 +64,7 @@ export const resolveModel: Stage = (ctx) => {
     if (!field) return false;
     const model = field.value.trim();
     if (!DEPLOYMENT.test(model)) {
-      sendError(ctx.res, 400, 'invalid_model', 'the "model" form field must be a deployment name or alias');
+      sendPoolError(ctx.res, 'InvalidModel', { aliases: undefined });
       return true;
     }
     ctx.alias = model;
@@ -95,7 +95,7 @@ export function jsonTooDeep(body: Buffer, max: number): boolean {
 
 function parseJson(ctx: ProxyContext, body: Buffer): Record<string, unknown> | undefined {
   if (jsonTooDeep(body, MAX_JSON_DEPTH)) {
-    sendError(ctx.res, 400, 'invalid_json', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    sendPoolError(ctx.res, 'InvalidJson', { reason: `the request body nests deeper than ${MAX_JSON_DEPTH} levels` });
     return undefined;
   }
   let v: unknown;
@@ -104,11 +104,11 @@ function parseJson(ctx: ProxyContext, body: Buffer): Record<string, unknown> | u
   } catch (e) {
     // Deeply nested input throws RangeError: still the caller's bad JSON.
     const why = e instanceof SyntaxError ? e.message : 'nested too deeply';
-    sendError(ctx.res, 400, 'invalid_json', `the request body is not valid JSON (${why.slice(0, 120)})`);
+    sendPoolError(ctx.res, 'InvalidJson', { reason: `the request body is not valid JSON (${why.slice(0, 120)})` });
     return undefined;
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    sendError(ctx.res, 400, 'invalid_json', 'the request body must be a JSON object');
+    sendPoolError(ctx.res, 'InvalidJson', { reason: 'the request body must be a JSON object' });
     return undefined;
   }
   return v as Record<string, unknown>;

@@ -4,7 +4,8 @@
  * they come after the client key check (and, like everything, after the
  * Host and Origin guards). The output passes the redactor as a whole.
  */
-import { sendError, sendJson } from '../http';
+import { sendJson } from '../http';
+import { sendPoolError } from '../poolErrors';
 import { metricsReport, type ReportOptions } from '../../metrics/report';
 import { prometheusText, PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
 import { parseRequestQuery, requestsReport } from '../../metrics/requests';
@@ -29,7 +30,7 @@ export const serveRequests: Stage = (ctx) => {
   if (refuseUnlessGet(ctx, 'use GET /_pool/requests')) return true;
   const q = parseRequestQuery(new URLSearchParams(ctx.route.query));
   if (!q.ok) {
-    sendError(ctx.res, 400, 'InvalidRequest', q.message);
+    sendPoolError(ctx.res, 'InvalidPoolQuery', { reason: q.message });
     return true;
   }
   sendJson(ctx.res, 200, requestsText(ctx.settings.metrics, q.query, ctx.settings.mask));
@@ -44,7 +45,7 @@ export const serveMetrics: Stage = (ctx) => {
   const params = new URLSearchParams(ctx.route.query);
   const problem = metricsQueryProblem(params);
   if (problem) {
-    sendError(ctx.res, 400, 'InvalidRequest', problem);
+    sendPoolError(ctx.res, 'InvalidPoolQuery', { reason: problem });
     return true;
   }
   const { metrics, mask } = ctx.settings;

@@ -1,12 +1,14 @@
 /** Parses the target, and answers what the pool knows itself: health and the model list. */
 import { parseTarget } from '../routes';
-import { sendError, sendJson } from '../http';
+import { sendJson } from '../http';
+import { sendPoolError } from '../poolErrors';
 import type { ProxyContext, Stage } from '../context';
 
 export const resolveRoute: Stage = (ctx) => {
   const r = parseTarget(ctx.req.url ?? '/');
   if (!r.ok) {
-    sendError(ctx.res, r.status, r.code, r.message);
+    if (r.code === 'InvalidRequest') sendPoolError(ctx.res, 'InvalidRequest', { reason: r.message });
+    else sendPoolError(ctx.res, 'RouteNotFound', { path: r.message });
     return true;
   }
   ctx.route = r.route;
@@ -16,7 +18,7 @@ export const resolveRoute: Stage = (ctx) => {
 /** The local answers are read-only: anything but GET/HEAD gets 405. */
 export function refuseUnlessGet(ctx: ProxyContext, hint: string): boolean {
   if (ctx.req.method === 'GET' || ctx.req.method === 'HEAD') return false;
-  sendError(ctx.res, 405, 'MethodNotAllowed', hint, { allow: 'GET' });
+  sendPoolError(ctx.res, 'MethodNotAllowed', { hint }, { allow: 'GET' });
   return true;
 }
 
@@ -43,7 +45,7 @@ export const serveModels: Stage = (ctx) => {
   const id = ctx.route.id;
   if (id !== undefined) {
     if (!ctx.pool.aliases.includes(id)) {
-      sendError(ctx.res, 404, 'model_not_found', `the pool has no model "${id.slice(0, 64)}"; models: ${ctx.pool.aliases.join(', ') || '(none configured)'}`);
+      sendPoolError(ctx.res, 'ModelNotFound', { id, aliases: ctx.pool.aliases });
     } else {
       sendJson(ctx.res, 200, model(id));
     }

@@ -12,6 +12,8 @@ export const VIEW_ID = 'aoaiPool.backends';
 export const CONTEXT_KEYS = {
   running: 'aoaiPool.running',
   simulated: 'aoaiPool.simulated',
+  /** Some backend from workspace settings waits for approval (issue 9). */
+  approvalPending: 'aoaiPool.approvalPending',
 } as const;
 
 export const COMMANDS = [
@@ -19,12 +21,14 @@ export const COMMANDS = [
   { id: 'aoaiPool.stopProxy', title: 'Stop Proxy', icon: '$(debug-stop)' },
   { id: 'aoaiPool.restartProxy', title: 'Restart Proxy', icon: '$(debug-restart)' },
   { id: 'aoaiPool.addBackend', title: 'Add Backend', icon: '$(add)' },
+  { id: 'aoaiPool.addBackendsFromAzure', title: 'Add Backends from Azure…', icon: '$(azure)' },
   { id: 'aoaiPool.removeBackend', title: 'Remove Backend', icon: '$(trash)' },
   { id: 'aoaiPool.enableBackend', title: 'Enable Backend' },
   { id: 'aoaiPool.disableBackend', title: 'Disable Backend' },
   { id: 'aoaiPool.setApiKey', title: 'Set API Key', icon: '$(key)' },
   { id: 'aoaiPool.clearApiKey', title: 'Clear API Key' },
   { id: 'aoaiPool.signIn', title: 'Sign in to Azure', icon: '$(sign-in)' },
+  { id: 'aoaiPool.reviewWorkspaceBackends', title: 'Review Workspace Backends', icon: '$(shield)' },
   { id: 'aoaiPool.probeBackends', title: 'Probe Backends Now', icon: '$(refresh)' },
   { id: 'aoaiPool.copyProxyUrl', title: 'Copy Proxy URL', icon: '$(copy)' },
   { id: 'aoaiPool.copyClientKey', title: 'Copy Client Key' },
@@ -33,7 +37,14 @@ export const COMMANDS = [
   { id: 'aoaiPool.trySimulated', title: 'Try with Simulated Backends', icon: '$(beaker)' },
   { id: 'aoaiPool.openDashboard', title: 'Open Dashboard', icon: '$(graph)' },
   { id: 'aoaiPool.showActions', title: 'Show Actions' },
+  { id: 'aoaiPool.connectTool', title: 'Connect a Tool…', icon: '$(plug)' },
 ] as const;
+
+/**
+ * The vendor of the pool's language models (`vscode.lm.selectChatModels({ vendor })`),
+ * contributed as `languageModelChatProviders` (VS Code 1.104+; older versions ignore it).
+ */
+export const LM_VENDOR = 'aoai-pool';
 
 export type CommandId = (typeof COMMANDS)[number]['id'];
 
@@ -51,16 +62,20 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.restartProxy', when: running },
     { command: 'aoaiPool.probeBackends', when: running },
     { command: 'aoaiPool.copyProxyUrl', when: running },
+    // Only when there is something to review; the tree item has it inline too.
+    { command: 'aoaiPool.reviewWorkspaceBackends', when: CONTEXT_KEYS.approvalPending },
   ],
   'view/title': [
     { command: 'aoaiPool.startProxy', when: `${inView} && !${running}`, group: 'navigation@1' },
     { command: 'aoaiPool.stopProxy', when: `${inView} && ${running}`, group: 'navigation@1' },
-    { command: 'aoaiPool.addBackend', when: inView, group: 'navigation@2' },
-    { command: 'aoaiPool.probeBackends', when: `${inView} && ${running}`, group: 'navigation@3' },
-    { command: 'aoaiPool.openDashboard', when: inView, group: 'navigation@4' },
+    { command: 'aoaiPool.addBackendsFromAzure', when: inView, group: 'navigation@2' },
+    { command: 'aoaiPool.addBackend', when: inView, group: 'navigation@3' },
+    { command: 'aoaiPool.probeBackends', when: `${inView} && ${running}`, group: 'navigation@4' },
+    { command: 'aoaiPool.openDashboard', when: inView, group: 'navigation@5' },
     { command: 'aoaiPool.restartProxy', when: `${inView} && ${running}`, group: '1_proxy@1' },
     { command: 'aoaiPool.copyProxyUrl', when: `${inView} && ${running}`, group: '1_proxy@2' },
     { command: 'aoaiPool.copyClientKey', when: inView, group: '1_proxy@3' },
+    { command: 'aoaiPool.connectTool', when: inView, group: '1_proxy@4' },
     { command: 'aoaiPool.trySimulated', when: inView, group: '2_setup@1' },
     { command: 'aoaiPool.signIn', when: inView, group: '2_setup@2' },
     { command: 'aoaiPool.generateApimPool', when: inView, group: '3_apim@1' },
@@ -69,6 +84,7 @@ export const MENUS: Record<string, MenuItem[]> = {
   'view/item/context': [
     { command: 'aoaiPool.setApiKey', when: item('configured', 'keyMissing'), group: 'inline' },
     { command: 'aoaiPool.signIn', when: item('signedOut'), group: 'inline' },
+    { command: 'aoaiPool.reviewWorkspaceBackends', when: item('awaitingApproval'), group: 'inline' },
     { command: 'aoaiPool.enableBackend', when: item('configured', 'disabled'), group: '1_state@1' },
     { command: 'aoaiPool.disableBackend', when: item('configured', 'enabled'), group: '1_state@1' },
     { command: 'aoaiPool.setApiKey', when: item('configured', 'apiKey'), group: '2_auth@1' },
@@ -82,7 +98,9 @@ export const VIEWS_WELCOME = [
   {
     view: VIEW_ID,
     contents: [
-      'No backends yet. Add an Azure OpenAI resource to pool it behind one local endpoint.',
+      'No backends yet. Pick your Azure OpenAI deployments and get a weighted pool behind one local endpoint: no endpoint, deployment name or key to type.',
+      '[Add Backends from Azure…](command:aoaiPool.addBackendsFromAzure)',
+      'Or enter one resource by hand:',
       '[Add Backend](command:aoaiPool.addBackend)',
       'See the whole product without Azure: three simulated backends, in memory.',
       '[Try with simulated backends](command:aoaiPool.trySimulated)',

@@ -4,7 +4,8 @@
  * Sections follow rust-analyzer's layout: an array of titled groups.
  */
 import { backendSchema, poolConfigSchema } from '../../config/schema';
-import { POOL_SETTING_KEYS, SETTINGS_SECTION } from '../settings';
+import { AZURE_AI_HOSTS_TEXT } from '../../auth/hosts';
+import { CREDENTIAL_HOSTS_SETTING, POOL_SETTING_KEYS, SETTINGS_SECTION } from '../settings';
 
 type Json = Record<string, unknown>;
 
@@ -53,6 +54,9 @@ function section(title: string, properties: Record<string, Json>): Json {
   };
 }
 
+/** An allow-list entry (parseHostPattern in core/auth/hosts.ts checks it fully). */
+const HOST_PATTERN = '^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.?(:[0-9]{1,5})?$';
+
 const TENANT_PATTERN = '^([0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)?$';
 
 export function configurationContribution(): Json[] {
@@ -71,8 +75,8 @@ export function configurationContribution(): Json[] {
         type: 'boolean',
         default: true,
         markdownDescription:
-          'While the proxy runs, new integrated terminals get `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`, `OPENAI_BASE_URL` and `OPENAI_API_KEY` ' +
-          'pointing at the pool, so the Azure OpenAI and OpenAI SDKs use it unchanged. The key is the pool\'s client key, not an Azure key.',
+          'While the proxy runs, new integrated terminals get `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `OPENAI_API_VERSION` ' +
+          'pointing at the pool, so `OpenAI()` and `AzureOpenAI()` (Python and Node) work with no arguments. The key is the pool\'s client key, not an Azure key.',
       },
       logRequests: poolSetting('logRequests', { markdownDescription: 'Log one line per request in the **AOAI Pool** output channel.' }),
     }),
@@ -104,6 +108,20 @@ export function configurationContribution(): Json[] {
         pattern: TENANT_PATTERN,
         patternErrorMessage: 'Must be a tenant id (a GUID) or a domain such as contoso.onmicrosoft.com.',
         markdownDescription: 'Tenant (directory) id or domain of the Entra tokens. Empty: the account\'s home tenant.',
+      },
+    }),
+    section('Security', {
+      [CREDENTIAL_HOSTS_SETTING]: {
+        type: 'array',
+        items: { type: 'string', pattern: HOST_PATTERN, patternErrorMessage: 'Must be a host such as gw.contoso.com or *.contoso.com, optionally with :port.' },
+        uniqueItems: true,
+        default: [],
+        // User settings only: a workspace must not widen where credentials go (issue 9).
+        scope: 'application',
+        markdownDescription:
+          `API keys and Entra tokens go only to Azure OpenAI / AI Services hosts (${AZURE_AI_HOSTS_TEXT.replace(/\*/g, '\\*')}) ` +
+          'and loopback simulators. List other hosts you trust with them here, such as an API Management gateway: ' +
+          '`gw.contoso.com`, `*.contoso.com`, optionally with `:port`. **User settings only**: workspace settings cannot set this.',
       },
     }),
     section('Failover and Health', Object.fromEntries(rest.filter((k) => !k.startsWith('apim.')).map((k) => [k, poolSetting(k)]))),

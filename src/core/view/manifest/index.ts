@@ -4,9 +4,9 @@
  * test fails when package.json drifts from this.
  */
 import { configurationContribution } from './configuration';
-import { CATEGORY, COMMANDS, MENUS, VIEW_CONTAINER_ID, VIEW_ID, VIEWS_WELCOME } from './commands';
+import { CATEGORY, COMMANDS, LM_VENDOR, MENUS, VIEW_CONTAINER_ID, VIEW_ID, VIEWS_WELCOME } from './commands';
 
-export { COMMANDS, CONTEXT_KEYS, VIEW_ID, type CommandId } from './commands';
+export { COMMANDS, CONTEXT_KEYS, LM_VENDOR, VIEW_ID, type CommandId } from './commands';
 export { configurationContribution, toSettingSchema } from './configuration';
 
 const ACTIVITY_ICON = 'media/aoai-pool.svg';
@@ -29,6 +29,9 @@ export function extensionManifest(): Record<(typeof OWNED_MANIFEST_FIELDS)[numbe
       views: { [VIEW_CONTAINER_ID]: [{ id: VIEW_ID, name: 'Backends', contextualTitle: 'AOAI Pool', icon: ACTIVITY_ICON }] },
       viewsWelcome: VIEWS_WELCOME,
       configuration: configurationContribution(),
+      // The pool's aliases as chat models. VS Code derives the activation event
+      // onLanguageModelChatProvider:aoai-pool from this (1.104+).
+      languageModelChatProviders: [{ vendor: LM_VENDOR, displayName: 'AOAI Pool' }],
     },
   };
 }

@@ -1,0 +1,124 @@
+/**
+ * The quota scenario (issue 10): three simulated deployments that throttle
+ * the way Azure standard deployments do (30k / 60k / 90k TPM, time-scaled),
+ * open-loop Poisson load at 60 %, 90 % and 120 % of the pool's total quota,
+ * an SDK-like client that retries twice, and the same arrivals sent through
+ * each target:
+ *
+ * - `roundRobin`: our proxy as it is today (smooth weighted round-robin,
+ *   weights 1/2/3 in proportion to the TPMs, the best a user can do today);
+ * - `failover`: a plain failover proxy (./failoverProxy.mjs), the reference;
+ * - `quota`: SLOT for quota-aware routing, see `quotaTarget` below.
+ *
+ * Reported per target and load: see ./quotaReport.mjs.
+ */
+import { fileURLToPath } from 'node:url';
+import { drain, waitForLine } from './procs.mjs';
+
+const CLIENT = fileURLToPath(new URL('./quotaClient.mjs', import.meta.url));
+const FAILOVER = fileURLToPath(new URL('./failoverProxy.mjs', import.meta.url));
+const DEPLOYMENT = 'gpt-4o-mini';
+const PATH = `/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=2024-10-21`;
+const SIM_KEY = 'bench-sim-key-0123456789abcdef';
+
+/** Time scale: a simulated minute lasts 3 s, so every quota period (1 s, 10 s) shrinks 20x too. */
+export const QUOTA_SCENARIO = {
+  timeScale: 20,
+  tpms: [30_000, 60_000, 90_000],
+  loads: [0.6, 0.9, 1.2],
+  /** Mean charge of the size mix: prompt 200-6000 (mean 3100) + max_tokens 100-1500 (mean 800). */
+  meanCharge: 3100 + 800,
+  streamShare: 0.3,
+  /** Per simulated request: before headers, and between the 8 SSE chunks (scaled like the quota). */
+  latencyMs: 30,
+  chunkDelayMs: 15,
+};
+
+/**
+ * SLOT for the `quota` column. When the proxy config accepts
+ * `"routing": "quota"`, return its config here (same backends as
+ * `roundRobin`, plus the time scale: the proxy's quota minute must be
+ * 60000 / timeScale ms and its maximum queue wait scaled alike), e.g.
+ *
+ *   return { ...base, routing: 'quota', quota: { minuteMs: 60_000 / timeScale, maxWaitMs: 5000 / timeScale } };
+ *
+ * and report the queueing delay in an `x-aoai-pool-queued-ms` response
+ * header (the client reads it). Until then: undefined, and the column is
+ * left out.
+ */
+function quotaTarget(_base, _timeScale) {
+  return undefined;
+}
+
+export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, log, minutes }) {
+  const sc = QUOTA_SCENARIO;
+  const minuteMs = 60_000 / sc.timeScale;
+  const sim = procs.start(process.execPath, [cli, 'simulate', '--count', String(sc.tpms.length), '--name-prefix', 'q', '--api-key', SIM_KEY,
+    '--deployments', DEPLOYMENT, '--tpm', sc.tpms.join(','), '--enforce-limits', '--time-scale', String(sc.timeScale),
+    '--latency-ms', String(sc.latencyMs), '--chunk-delay-ms', String(sc.chunkDelayMs)], { cpu: loadCpu });
+  const m = await waitForLine(sim, new RegExp(`^${sc.tpms.map(() => '(q\\d+) (http://127\\.0\\.0\\.1:\\d+) \\S+\\n').join('')}`, 'm'), 10_000, 'quota simulators');
+  drain(sim.stdout);
+  drain(sim.stderr);
+  const sims = sc.tpms.map((tpm, i) => ({ name: m[1 + 2 * i], url: m[2 + 2 * i], tpm }));
+  const keyEnv = Object.fromEntries(sims.map((s) => [`AOAI_POOL_KEY_${s.name.toUpperCase()}`, SIM_KEY]));
+  const base = {
+    port: 0, healthProbe: { intervalSec: 0 }, logRequests: false,
+    backends: sims.map((s, i) => ({ name: s.name, endpoint: s.url, weight: i + 1, deployments: [DEPLOYMENT] })),
+  };
+  const targets = {};
+  const started = [];
+  try {
+    const rr = await startProxy('quota-roundrobin.json', base, [], keyEnv);
+    started.push(rr.child);
+    targets.roundRobin = `${rr.url}${PATH}`;
+    const quotaConfig = quotaTarget(base, sc.timeScale);
+    if (quotaConfig) {
+      const q = await startProxy('quota-quota.json', quotaConfig, [], keyEnv);
+      started.push(q.child);
+      targets.quota = `${q.url}${PATH}`;
+    }
+    const fo = procs.start(process.execPath, [FAILOVER, JSON.stringify(sims.map((s) => ({ name: s.name, url: s.url, key: SIM_KEY })))], { cpu: proxyCpu });
+    started.push(fo);
+    const fl = await waitForLine(fo, /^(\{.*\})\n/m, 10_000, 'failover proxy');
+    drain(fo.stdout);
+    drain(fo.stderr);
+    targets.failover = `http://127.0.0.1:${JSON.parse(fl[1]).port}${PATH}`;
+
+    const poolTpm = sc.tpms.reduce((a, b) => a + b, 0);
+    const names = Object.keys(targets);
+    log(`quota: ${sims.map((s) => `${s.name} ${s.tpm / 1000}k TPM`).join(', ')}; a minute lasts ${minuteMs} ms; ${minutes} minutes per cell; loads ${sc.loads.map((l) => `${l * 100}%`).join(', ')}; targets ${names.join(', ')}${targets.quota ? '' : ' (quota routing slot empty)'}`);
+    const cells = [];
+    for (const [li, load] of sc.loads.entries()) {
+      for (const [ti, t] of names.entries()) {
+        // Let every window of the previous cell age out.
+        await new Promise((r) => setTimeout(r, minuteMs + 100));
+        const before = await Promise.all(sims.map((s) => stats(s.url)));
+        const job = { url: targets[t], key: 'bench-client-key-0123456789', timeScale: sc.timeScale, ratePerMin: (load * poolTpm) / sc.meanCharge, durationMs: minutes * minuteMs, seed: 1000 + li, streamShare: sc.streamShare };
+        const r = await runQuotaClient(procs, job, loadCpu, minutes * minuteMs + 60_000);
+        const after = await Promise.all(sims.map((s) => stats(s.url)));
+        const upstream = sims.map((s, i) => ({ name: s.name, tpm: s.tpm, requests: after[i].total - before[i].total, throttled: (after[i].byStatus['429'] ?? 0) - (before[i].byStatus['429'] ?? 0) }));
+        cells.push({ target: t, load, order: ti, minutes, minuteMs, poolTpm, upstream, ...r });
+        log(`  ${t} at ${load * 100}%: ${r.results.length} requests, ${r.results.filter((x) => x.status !== 200).length} failed, ${upstream.reduce((a, u) => a + u.throttled, 0)} upstream 429s`);
+      }
+    }
+    return { scenario: { ...sc, poolTpm, minuteMs, minutes }, targets: names, cells };
+  } finally {
+    await Promise.all([...started, sim].map((c) => procs.stop(c)));
+  }
+}
+
+async function stats(url) {
+  const res = await fetch(`${url}/_sim/stats`);
+  return res.json();
+}
+
+async function runQuotaClient(procs, job, cpu, timeoutMs) {
+  const child = procs.start(process.execPath, [CLIENT, JSON.stringify(job)], { cpu, stdio: ['ignore', 'pipe', 'pipe'] });
+  const o = drain(child.stdout, 50_000_000);
+  const e = drain(child.stderr);
+  const timer = setTimeout(() => void procs.stop(child, 1000), timeoutMs);
+  const { code } = await child.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`quota client failed: ${e.text}`);
+  return JSON.parse(o.text);
+}

@@ -1,0 +1,323 @@
+/**
+ * Quota-aware routing for one pool (issue 10): the attempt loop asks where a
+ * request goes, and tells what came back.
+ *
+ *   const plan = router.admit(request, targets, now, tried);
+ *   // dispatch(target, ticket) | wait(waiter, until) | reject(reason, retryAfterMs)
+ *   router.observe(target, ticket, status, headers, now);
+ *
+ * Owns, per (backend, deployment) `quotaKey`, a quota model (./quotaModel.ts)
+ * and a size-aware rest (./sizeRest.ts); per alias, the admission queue
+ * (./admission.ts) and the round-robin state. Choice is ./choose.ts.
+ *
+ * Queue discipline: FIFO with a reservation for the head (EASY backfilling):
+ * the head waits for the deployment it fits first; later requests may go
+ * ahead only on other deployments, so they never delay it, and a large
+ * request cannot be starved by small ones. Waiting is bounded by `maxWaitMs`:
+ * a request whose projected wait exceeds it is answered at once with a retry
+ * time for its own size.
+ *
+ * `roundRobin` mode is today's behaviour: smooth weighted round-robin over
+ * the best available priority group (./pick.ts), no queue, no quota gating.
+ *
+ * Pure: every method takes `now`; no timers (./admissionDriver.ts has the one
+ * timer the proxy needs).
+ */
+import { AdmissionQueue, type Waiter } from './admission';
+import { chooseByQuota, type QuotaChoice, type QuotaOption } from './choose';
+import { pick, soonestAvailable, type RoundRobinState } from './pick';
+import { QuotaModel, type QuotaLimits, type QuotaSnapshot } from './quotaModel';
+import { SizeRest } from './sizeRest';
+import type { HeaderBag, ThrottleDelay } from './throttle';
+
+export type RoutingMode = 'quota' | 'roundRobin';
+
+export interface RouterTarget {
+  /** Backend name, unique among one request's targets. */
+  readonly name: string;
+  readonly priority: number;
+  readonly weight: number;
+  /** The quota this target spends: one per (backend, deployment), e.g. `eastus/gpt-4o-prod`. */
+  readonly quotaKey: string;
+  /** From health: when the backend can serve at all (ejected, misconfigured); 0 = now. Not 429 cooldowns: the router rests by size. */
+  readonly availableAt: number;
+  /** Configured capacity (`tpm`/`rpm` of the deployment), when known. */
+  readonly limits?: QuotaLimits;
+}
+
+export interface RouteRequest {
+  alias: string;
+  /** Estimated charge (./estimate.ts). */
+  charge: number;
+  /** Body bytes held while it waits. */
+  bytes?: number;
+  /** On a failover re-admission: the deadline of the first admission, so the total wait stays bounded. */
+  deadline?: number;
+}
+
+/** What a dispatch spent; hand it back to `observe` (or `release` if nothing was sent). */
+export interface Ticket {
+  readonly quotaKey: string;
+  readonly charge: number;
+  readonly sentAt: number;
+}
+
+export type RejectReason =
+  /** It would wait longer than `maxWaitMs`. */
+  | 'busy'
+  | 'queueFull'
+  /** Larger than every deployment's minute: it never fits. */
+  | 'tooLarge'
+  /** No target can take it (all excluded or down). */
+  | 'unavailable'
+  /** It waited `maxWaitMs` and still did not fit. */
+  | 'deadline';
+
+export type Plan<T> =
+  | { kind: 'dispatch'; target: T; ticket: Ticket }
+  | { kind: 'wait'; waiter: Waiter<T>; until: number }
+  | { kind: 'reject'; reason: RejectReason; retryAfterMs: number | undefined };
+
+/** A plan for a waiter after it waited: never `wait` again. */
+export type Outcome<T> = Exclude<Plan<T>, { kind: 'wait' }>;
+
+export interface RouterOptions {
+  mode?: RoutingMode;
+  /** Longest a request waits for quota (default 5000). */
+  maxWaitMs?: number;
+  maxQueueLength?: number;
+  maxQueuedBytes?: number;
+  /** Length of a quota minute (default 60000; shorter against a time-scaled simulator). */
+  minuteMs?: number;
+  /** Rest after a 429 that names no time (the pool's cooldown.defaultSec). */
+  defaultRestMs?: number;
+  /** Cap on any throttle header (cooldown.maxSec). */
+  maxRestMs?: number;
+}
+
+export const ROUTER_DEFAULTS: Required<RouterOptions> = {
+  mode: 'quota', maxWaitMs: 5000, maxQueueLength: 1000, maxQueuedBytes: 64 * 2 ** 20, minuteMs: 60_000, defaultRestMs: 10_000, maxRestMs: 300_000,
+};
+
+/** Later waiters looked at for backfilling per poll: bounds the work of one wake-up. */
+const BACKFILL_SCAN = 32;
+
+interface AliasState<T> {
+  queue: AdmissionQueue<T>;
+  rr: RoundRobinState;
+  /** The head's reservation: the deployment it will fit first, and when. */
+  reserved: { quotaKey: string; at: number } | undefined;
+  /** When the next poll may change something for this alias. */
+  wakeAt: number;
+}
+
+export class QuotaRouter<T extends RouterTarget> {
+  readonly options: Required<RouterOptions>;
+  private readonly models = new Map<string, QuotaModel>();
+  private readonly rests = new Map<string, SizeRest>();
+  private readonly aliases = new Map<string, AliasState<T>>();
+  private nextId = 1;
+
+  constructor(options: RouterOptions = {}) {
+    this.options = { ...ROUTER_DEFAULTS, ...options };
+  }
+
+  /** Where this request goes now, whether it waits, or why it is refused. */
+  admit(req: RouteRequest, targets: readonly T[], now: number, exclude?: ReadonlySet<string>): Plan<T> {
+    const a = this.alias(req.alias);
+    if (this.options.mode === 'roundRobin') {
+      const c = pick(targets, now, a.rr, exclude);
+      if (c) return this.dispatch(c, req.charge, now);
+      const soonest = soonestAvailable(targets.filter((t) => !exclude?.has(t.name)));
+      return reject('unavailable', Number.isFinite(soonest) ? Math.max(1, soonest - now) : undefined);
+    }
+    const deadline = req.deadline ?? now + this.options.maxWaitMs;
+    const reserved = a.queue.length > 0 ? a.reserved : undefined;
+    const choice = this.choose(targets, req.charge, now, exclude, reserved, a.rr);
+    if (choice.kind === 'now') return this.dispatch(choice.option.candidate, req.charge, now);
+    if (choice.kind === 'never') return this.never(targets, req.charge, now, exclude);
+    const projected = Math.max(choice.at, this.drainedAt(a.queue.tokens, targets, now, exclude));
+    const retryAfterMs = Math.max(1, Math.ceil(projected - now));
+    if (projected > deadline) return reject('busy', retryAfterMs);
+    const bytes = req.bytes ?? 0;
+    if (!a.queue.hasRoom(bytes)) return reject('queueFull', retryAfterMs);
+    const waiter: Waiter<T> = { id: this.nextId++, alias: req.alias, charge: req.charge, bytes, arrivedAt: now, deadline, targets, exclude, state: 'waiting' };
+    a.queue.push(waiter);
+    if (a.queue.length === 1) a.reserved = { quotaKey: choice.option.candidate.quotaKey, at: choice.at };
+    a.wakeAt = Math.min(a.wakeAt, choice.at, deadline);
+    return { kind: 'wait', waiter, until: choice.at };
+  }
+
+  /**
+   * Decides for the waiters whose time has come: dispatches those that now
+   * fit (head first, then backfill on other deployments) and refuses those
+   * past their deadline, with a retry time for their size.
+   */
+  poll(now: number): { waiter: Waiter<T>; outcome: Outcome<T> }[] {
+    const out: { waiter: Waiter<T>; outcome: Outcome<T> }[] = [];
+    const settle = (a: AliasState<T>, w: Waiter<T>, outcome: Outcome<T>): void => {
+      a.queue.remove(w);
+      w.state = outcome.kind === 'dispatch' ? 'dispatched' : 'rejected';
+      out.push({ waiter: w, outcome });
+    };
+    for (const a of this.aliases.values()) {
+      if (a.queue.length === 0) continue;
+      a.reserved = undefined;
+      let wake = Infinity;
+      for (const w of a.queue.list()) {
+        if (w.deadline > now) continue;
+        const c = this.choose(w.targets, w.charge, now, w.exclude, undefined, a.rr);
+        settle(a, w, c.kind === 'now' ? this.dispatch(c.option.candidate, w.charge, now)
+          : c.kind === 'later' ? reject('deadline', Math.max(1, Math.ceil(c.at - now))) : this.never(w.targets, w.charge, now, w.exclude));
+      }
+      for (let head = a.queue.head; head; head = a.queue.head) {
+        const c = this.choose(head.targets, head.charge, now, head.exclude, undefined, a.rr);
+        if (c.kind === 'later') {
+          a.reserved = { quotaKey: c.option.candidate.quotaKey, at: c.at };
+          wake = c.at;
+          break;
+        }
+        settle(a, head, c.kind === 'now' ? this.dispatch(c.option.candidate, head.charge, now) : this.never(head.targets, head.charge, now, head.exclude));
+      }
+      for (const w of a.queue.list().slice(1, 1 + BACKFILL_SCAN)) {
+        const c = this.choose(w.targets, w.charge, now, w.exclude, a.reserved, a.rr);
+        if (c.kind === 'now') settle(a, w, this.dispatch(c.option.candidate, w.charge, now));
+        else if (c.kind === 'later') wake = Math.min(wake, c.at);
+      }
+      for (const w of a.queue.list()) wake = Math.min(wake, w.deadline);
+      a.wakeAt = wake;
+    }
+    return out;
+  }
+
+  /** When `poll` should next run (Infinity: nobody waits). One timer for the whole pool. */
+  nextWakeAt(): number {
+    let at = Infinity;
+    for (const a of this.aliases.values()) if (a.queue.length > 0 && a.wakeAt < at) at = a.wakeAt;
+    return at;
+  }
+
+  /** The client left while queued: it leaves the queue. */
+  leave(w: Waiter<T>): void {
+    const a = this.aliases.get(w.alias);
+    if (a?.queue.remove(w)) w.state = 'left';
+  }
+
+  /**
+   * What came back for a dispatched request: corrects the quota model with
+   * the rate-limit headers, and on 429 undoes the charge (Azure did not
+   * admit it) and rests this size and larger for the time the headers say.
+   * Returns that rest, for the request's timeline.
+   */
+  observe(target: T, ticket: Ticket, status: number, headers: HeaderBag, now: number): ThrottleDelay | undefined {
+    const model = this.model(target);
+    let rest: ThrottleDelay | undefined;
+    if (status === 429) {
+      model.release(ticket.charge, ticket.sentAt);
+      rest = this.rest(target.quotaKey).throttled(ticket.charge, headers, now, this.options.defaultRestMs, this.options.maxRestMs);
+    }
+    model.observe(headers, ticket.sentAt, now);
+    return rest;
+  }
+
+  /** A dispatch that never reached the backend (no credential, connect error): nothing was charged there. */
+  release(ticket: Ticket): void {
+    this.models.get(ticket.quotaKey)?.release(ticket.charge, ticket.sentAt);
+  }
+
+  /** Quota of one (backend, deployment) for the views: limits, what remains now, rests. */
+  quota(quotaKey: string, now: number): (QuotaSnapshot & { restingFrom: number | undefined }) | undefined {
+    const m = this.models.get(quotaKey);
+    if (!m) return undefined;
+    const rests = this.rests.get(quotaKey)?.active(now) ?? [];
+    return { ...m.snapshot(now), restingFrom: rests.length ? Math.min(...rests.map((r) => r.from)) : undefined };
+  }
+
+  /** What waits for an alias: requests, their tokens and bytes, and the deployment the head holds. */
+  queued(alias: string): { length: number; tokens: number; bytes: number; reservedOn: string | undefined } {
+    const a = this.aliases.get(alias);
+    return { length: a?.queue.length ?? 0, tokens: a?.queue.tokens ?? 0, bytes: a?.queue.bytes ?? 0, reservedOn: a?.queue.length ? a.reserved?.quotaKey : undefined };
+  }
+
+  private choose(targets: readonly T[], charge: number, now: number, exclude: ReadonlySet<string> | undefined,
+    reserved: { quotaKey: string; at: number } | undefined, rr: RoundRobinState): QuotaChoice<T> {
+    const options: QuotaOption<T>[] = [];
+    for (const t of targets) {
+      if (exclude?.has(t.name)) continue;
+      const model = this.model(t);
+      let fitAt = Math.max(t.availableAt, model.fitAt(charge, now), this.rests.get(t.quotaKey)?.availableAt(charge, now) ?? now);
+      // Someone waits for this deployment: newcomers may not delay them.
+      if (reserved && reserved.quotaKey === t.quotaKey) fitAt = Math.max(fitAt, reserved.at, now + 1);
+      options.push({ candidate: t, name: t.name, priority: t.priority, weight: t.weight, fitAt, headroom: model.headroom(now) });
+    }
+    return chooseByQuota(options, now, rr);
+  }
+
+  private dispatch(target: T, charge: number, now: number): Outcome<T> {
+    this.model(target).charge(charge, now);
+    return { kind: 'dispatch', target, ticket: { quotaKey: target.quotaKey, charge, sentAt: now } };
+  }
+
+  /** Nothing will ever fit: too large everywhere, or no target at all. */
+  private never(targets: readonly T[], charge: number, now: number, exclude?: ReadonlySet<string>): Outcome<T> {
+    const open = targets.filter((t) => !exclude?.has(t.name));
+    const tooLarge = open.length > 0 && open.every((t) => {
+      const tpm = this.model(t).limits.tokensPerMinute;
+      return tpm !== undefined && charge > tpm;
+    });
+    if (tooLarge) return reject('tooLarge', undefined);
+    const soonest = soonestAvailable(open);
+    return reject('unavailable', Number.isFinite(soonest) && soonest > now ? Math.ceil(soonest - now) : undefined);
+  }
+
+  /**
+   * When the work already queued (`tokens`) has drained through these
+   * targets at their token rates: with a queue ahead, a newcomer's own fit
+   * time is not the whole story. Unknown limits give no estimate (now).
+   */
+  private drainedAt(tokens: number, targets: readonly T[], now: number, exclude?: ReadonlySet<string>): number {
+    if (tokens <= 0) return now;
+    let perMs = 0;
+    for (const t of targets) {
+      if (exclude?.has(t.name)) continue;
+      const tpm = this.model(t).limits.tokensPerMinute;
+      if (tpm === undefined) return now;
+      perMs += tpm / this.options.minuteMs;
+    }
+    return perMs > 0 ? now + tokens / perMs : Infinity;
+  }
+
+  private model(t: T): QuotaModel {
+    let m = this.models.get(t.quotaKey);
+    if (!m) {
+      m = new QuotaModel(t.limits ?? {}, { minuteMs: this.options.minuteMs });
+      this.models.set(t.quotaKey, m);
+    } else if (t.limits) {
+      // A config reload may change the capacity; learned limits still win.
+      m.configured = t.limits;
+    }
+    return m;
+  }
+
+  private rest(quotaKey: string): SizeRest {
+    let r = this.rests.get(quotaKey);
+    if (!r) {
+      r = new SizeRest();
+      this.rests.set(quotaKey, r);
+    }
+    return r;
+  }
+
+  private alias(name: string): AliasState<T> {
+    let a = this.aliases.get(name);
+    if (!a) {
+      a = { queue: new AdmissionQueue<T>({ maxLength: this.options.maxQueueLength, maxBytes: this.options.maxQueuedBytes }), rr: new Map(), reserved: undefined, wakeAt: Infinity };
+      this.aliases.set(name, a);
+    }
+    return a;
+  }
+}
+
+function reject(reason: RejectReason, retryAfterMs: number | undefined): Outcome<never> {
+  return { kind: 'reject', reason, retryAfterMs };
+}
