@@ -11,16 +11,16 @@ export type { TokenUsage } from './metrics/usage';
 
 /**
  * Why a backend did not get (or stopped getting) a request:
- * `disabled` in the config; `credential` (API key missing, signed out);
- * `noDeployment` for the alias; resting after a throttle (`cooling`), a
- * failure streak (`ejected`) or a refused credential (`misconfigured`);
- * `pinned` (the request's stateful ids live on another backend); and, for
- * candidates never reached, `notNeeded` (an earlier one answered: a lower
- * priority group or the rest of the round), `attemptLimit`, `retryBudget`,
- * `clientGone`.
+ * `disabled` in the config; `credential` (API key missing, signed out, host
+ * refused, awaiting approval); `noDeployment` for the alias; resting after a
+ * throttle (`cooling`), failures (`ejected`), a refused credential
+ * (`misconfigured`) or a 404 DeploymentNotFound (`notFound`); `pinned` (the
+ * request's stateful ids live on another backend); and, for candidates never
+ * reached, `notNeeded` (an earlier one answered: a lower priority group or
+ * the rest of the round), `attemptLimit`, `retryBudget`, `clientGone`.
  */
 export type SkipCode =
-  | 'disabled' | 'credential' | 'noDeployment' | 'cooling' | 'ejected' | 'misconfigured' | 'pinned'
+  | 'disabled' | 'credential' | 'noDeployment' | 'cooling' | 'ejected' | 'misconfigured' | 'notFound' | 'pinned'
   | 'notNeeded' | 'attemptLimit' | 'retryBudget' | 'clientGone';
 
 /**

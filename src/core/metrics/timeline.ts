@@ -4,7 +4,7 @@
  * one that got nothing got nothing, each attempt, and the outcome.
  */
 import type { RequestRecord, SkipCode, TimelineEntry } from '../events';
-import { AttemptStep, type Trace } from './trace';
+import { AttemptStep, type SkipStep, type Trace } from './trace';
 
 /** Seconds (or ms under one second) from now until `until`, for reasons read later. */
 export function restFor(until: number, now: number): string {
@@ -17,42 +17,29 @@ export function buildTimeline(trace: Trace, record: RequestRecord): TimelineEntr
   const { pool, mask } = trace;
   const out: TimelineEntry[] = [];
   if (!pool || (!trace.routed && trace.steps.length === 0)) return out;
-  const now = trace.restingAt || record.at;
   const alias = record.alias;
 
   // Candidates: every backend, lowest priority number first (the stable sort keeps config order inside a group).
-  const usable = new Map(trace.usable.map((c) => [c.name, c]));
-  const unusable = new Map(trace.unusable.map((u) => [u.name, u.reason]));
+  const listed = new Map(trace.listed.map((c) => [c.name, c]));
   const backends = [...pool.backends].sort((a, b) => a.priority - b.priority);
   const skipped = new Set<string>();
-  const first: TimelineEntry[] = [];
+  const noDeployment: TimelineEntry[] = [];
   for (const b of backends) {
-    const c = usable.get(b.name);
+    const c = listed.get(b.name);
     const deployment = c ? c.deployment : alias === undefined ? undefined : b.deployments ? b.deployments[alias] : alias;
     out.push({ type: 'candidate', backend: b.name, deployment: deployment === '*' ? undefined : deployment, priority: b.priority, weight: b.weight });
     if (c) continue;
     skipped.add(b.name);
-    const why = unusable.get(b.name);
-    if (why !== undefined) {
-      first.push(skip(b.name, why === 'disabled' ? 'disabled' : 'credential', why === 'disabled' ? 'disabled in the config' : mask(why)));
-    } else {
-      first.push(skip(b.name, 'noDeployment', `has no deployment for "${alias ?? ''}"`));
-    }
+    noDeployment.push(skip(b.name, 'noDeployment', `has no deployment for "${alias ?? ''}"`));
   }
-  for (const r of trace.resting ?? []) {
-    skipped.add(r.name);
-    const what = r.code === 'ejected' ? 'ejected after repeated failures' : r.code === 'misconfigured' ? 'refused our credential' : 'cooling down';
-    const detail = r.detail ? `: ${mask(r.detail)}` : '';
-    first.push(skip(r.name, r.code, `${what}, ${restFor(r.until, now)} more${detail}`, r.until));
-  }
-  out.push(...first);
+  out.push(...noDeployment);
 
-  // Attempts (and credential skips) as they happened.
+  // Skips and attempts as they happened.
   let n = 0;
   for (const s of trace.steps) {
     skipped.add(s.backend);
     if (!(s instanceof AttemptStep)) {
-      out.push(skip(s.backend, 'credential', mask(s.reason)));
+      out.push(restEntry(s, mask));
       continue;
     }
     out.push({
@@ -68,30 +55,44 @@ export function buildTimeline(trace: Trace, record: RequestRecord): TimelineEntr
   const winner = record.backend !== undefined ? backends.find((b) => b.name === record.backend) : undefined;
   for (const b of backends) {
     if (skipped.has(b.name)) continue;
-    const [code, reason] = untried(b, trace, record, n, winner);
+    const [code, reason] = untried(b, trace, winner);
     out.push(skip(b.name, code, reason));
   }
-  out.push({ type: 'outcome', status: record.status, backend: record.backend, attempts: n, ms: record.ms, error: record.error !== undefined ? mask(record.error) : undefined, summary: summary(record, n) });
+  out.push({ type: 'outcome', status: record.status, backend: record.backend, attempts: n, ms: record.ms, error: record.error !== undefined ? mask(record.error) : undefined, summary: summary(record, n, trace) });
   return out;
+}
+
+/** How each rest reads: "cooling down, 4.2 s more: 429 on gpt-4o, resting 7 s (retry-after-ms)". */
+const REST_WORDS: Partial<Record<SkipCode, string>> = {
+  cooling: 'cooling down', ejected: 'ejected', misconfigured: 'misconfigured', notFound: 'deployment not found',
+};
+
+function restEntry(s: SkipStep, mask: (text: string) => string): TimelineEntry {
+  if (s.code === 'disabled') return skip(s.backend, 'disabled', 'disabled in the config');
+  const words = REST_WORDS[s.code];
+  if (words === undefined || !Number.isFinite(s.until)) return skip(s.backend, s.code, mask(s.reason));
+  return skip(s.backend, s.code, `${words}, ${restFor(s.until, s.at)} more: ${mask(s.reason)}`, s.until);
 }
 
 function skip(backend: string, code: SkipCode, reason: string, until?: number): TimelineEntry {
   return until === undefined ? { type: 'skip', backend, code, reason } : { type: 'skip', backend, code, reason, until };
 }
 
-function untried(b: { name: string; priority: number }, trace: Trace, record: RequestRecord, attempts: number, winner: { name: string; priority: number } | undefined): [SkipCode, string] {
+function untried(b: { name: string; priority: number }, trace: Trace, winner: { name: string; priority: number } | undefined): [SkipCode, string] {
   if (trace.clientGone) return ['clientGone', 'not tried: the client left'];
   if (trace.pinnedTo !== undefined && trace.pinnedTo !== b.name) return ['pinned', `the request's stored objects live on ${trace.pinnedTo}`];
-  if (record.error === 'retry budget exhausted') return ['retryBudget', 'not tried: the pool-wide retry budget is spent (an outage must not multiply requests)'];
-  if (attempts >= trace.pool!.maxAttempts) return ['attemptLimit', `not tried: ${attempts} attempts is the limit (maxAttempts)`];
+  if (trace.budgetRefused) return ['retryBudget', 'not tried: the pool-wide retry budget is spent (an outage must not multiply requests)'];
+  if (trace.attemptLimit > 0) return ['attemptLimit', `not tried: ${trace.attemptLimit} attempts is the limit (maxAttempts)`];
   if (winner && b.priority > winner.priority) return ['notNeeded', `priority group ${b.priority} not needed: ${winner.name} (priority ${winner.priority}) answered`];
   if (winner) return ['notNeeded', `not needed: ${winner.name} answered`];
   return ['notNeeded', 'not tried'];
 }
 
-function summary(r: RequestRecord, attempts: number): string {
+function summary(r: RequestRecord, attempts: number, trace: Trace): string {
+  if (trace.clientGone && r.backend === undefined) return 'the client left before an answer came';
   const after = attempts > 1 ? ` after ${attempts - 1} failover${attempts > 2 ? 's' : ''}` : '';
   if (r.backend !== undefined) {
+    if (trace.budgetRefused) return `${r.backend}'s ${r.status} passed on${after}: the retry budget allowed no further attempt`;
     if (r.error !== undefined) return `${r.backend} answered ${r.status}${after}, then: ${r.error}`;
     return r.status < 400 ? `served by ${r.backend}${after}` : `${r.backend}'s ${r.status} passed on${after}: no better answer came`;
   }

@@ -3,8 +3,18 @@
  * per event, each a few field writes. Nothing is formatted here: the numbers
  * go to the series when the request is done (`PoolMetrics.finish`), and the
  * timeline is built only when someone reads it (`TracedRecord.timeline`).
+ *
+ * Where routing calls it (issue 13, on the routing loop of issue 9):
+ * `candidates` in `proxy/targets.ts` (who may serve), `onSkip` as the
+ * router's listener (`balancer/route.ts`: why a candidate is passed over),
+ * `attempt` when an attempt's exchange starts and `attempted` with what
+ * `observe()` made of it (`proxy/attempt.ts`), `fail` when a relayed answer
+ * breaks, and `ended` when the attempt loop is over.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SkipCode } from '../events';
+import type { Rest } from '../balancer/healthTypes';
+import type { Verdict } from '../balancer/observe';
 import type { Sample } from './series';
 
 /** What a routing candidate must expose (the pool's `PoolCandidate` does). */
@@ -12,18 +22,15 @@ export interface TraceCandidate {
   readonly name: string;
   readonly priority: number;
   readonly weight: number;
-  /** Epoch ms when it can take this request's deployment (0 = now). */
-  readonly availableAt: number;
   /** The backend's deployment for the request's alias (`*` when none applies). */
   readonly deployment: string;
-  readonly health: {
-    readonly ejectedUntil: number;
-    readonly misconfiguredUntil: number;
-    readonly misconfiguredReason: string | undefined;
-    readonly lastError: string | undefined;
-    readonly lastThrottle: string | undefined;
-  };
 }
+
+/**
+ * Hears a candidate passed over without being sent anything: the router's
+ * `SkipListener` shape, so the trace's own listener is the router's.
+ */
+export type TraceSkipListener = (candidate: { readonly name: string }, reason: Rest['reason'], rest: Rest) => void;
 
 /**
  * What an upstream attempt exposes about itself (the proxy's `Exchange` does):
@@ -42,30 +49,38 @@ export interface ObservedExchange {
   readonly previousChunk: Buffer | undefined;
 }
 
-/** The recording API on the request context (`ctx.trace`). */
-export interface RequestTrace {
-  /** The candidates for the request, once, right after the pool listed them. */
-  candidates(usable: readonly TraceCandidate[], unusable: readonly { name: string; reason: string }[]): void;
-  /** A candidate passed over during the loop without sending it anything (its credential is missing). */
-  skip(backend: string, reason: string): void;
-  /** An attempt begins on `backend`; its status, timing and sizes are read from `exchange` when the request is done. */
-  attempt(backend: string, deployment: string, exchange: ObservedExchange): void;
-  /** The current attempt failed without an answer, or its body broke: the reason shown. */
-  fail(reason: string): void;
-  /**
-   * The current attempt's 429 made its backend rest `ms` from `at` (epoch ms, the clock the cooldown
-   * was set with; default now), as `header` decided (`default` when no header did).
-   */
-  throttle(header: string, ms: number, at?: number): void;
+/** What the attempt loop knows when it ends (`proxy/attempt.ts` `Attempts`). */
+export interface TraceRun {
+  /** The pool-wide retry budget refused a retry. */
+  readonly budgetRefused: boolean;
+  readonly maxAttempts: number;
+  /** Candidates attempted, or given up on for want of a credential. */
+  readonly tried: ReadonlySet<string>;
 }
 
-/** A candidate that could not take the request when routing began, and why. */
-export interface RestingCandidate {
-  name: string;
-  code: 'cooling' | 'ejected' | 'misconfigured';
-  until: number;
-  /** The health's own reason (last throttle or error) at that moment. */
-  detail: string | undefined;
+/** The recording API on the request context (`ctx.trace`). */
+export interface RequestTrace {
+  /** The backends that serve the request's alias, usable or not; once, when routing begins. */
+  candidates(list: readonly TraceCandidate[]): void;
+  /**
+   * Hears each candidate passed over because it cannot serve now, with why
+   * and until when (the router's `onSkip`). Undefined when nothing records:
+   * the router then does not look for reasons at all.
+   */
+  readonly onSkip: TraceSkipListener | undefined;
+  /** An attempt begins on `backend`; its status, timing and sizes are read from `exchange` when the request is done. */
+  attempt(backend: string, deployment: string, exchange: ObservedExchange): void;
+  /**
+   * What `observe()` made of `backend`'s attempt: `status` is undefined when
+   * no answer came (the verdict's reason says why); `verdict.rest` is the
+   * throttle rest, set with the clock reading `now`. A backend that got no
+   * attempt (its credential could not be had) is a skip.
+   */
+  attempted(backend: string, verdict: Verdict, status: number | undefined, now: number): void;
+  /** The answer being relayed broke mid-way: the reason shown on the current attempt. */
+  fail(reason: string): void;
+  /** The attempt loop is over (candidates never reached are explained from this). */
+  ended(run: TraceRun): void;
 }
 
 /** One upstream attempt; once settled it is also the sample its series records (whole numbers, -1 = unknown). */
@@ -94,34 +109,44 @@ export class AttemptStep implements Sample {
   ) {}
 }
 
+/** A candidate passed over during routing; the reason is the health's own text, masked and worded when read. */
 export class SkipStep {
   constructor(
     readonly backend: string,
+    readonly code: SkipCode,
     readonly reason: string,
+    /** Epoch ms it can serve again (Infinity: only a config or credential change helps). */
+    readonly until: number,
+    /** Epoch ms it was seen resting. */
+    readonly at: number,
   ) {}
 }
 
 const NONE: readonly never[] = [];
 const identity = (t: string): string => t;
 
+/** The router's reasons as the timeline names them. */
+const SKIP_CODE: Readonly<Record<Rest['reason'], SkipCode>> = {
+  disabled: 'disabled', credential: 'credential', misconfigured: 'misconfigured', ejected: 'ejected', throttled: 'cooling', notFound: 'notFound',
+};
+
 /** What the timeline needs to know about the pool the request ran on (a `PoolConfig` is one). */
 export interface TimelinePool {
   readonly backends: readonly { readonly name: string; readonly priority: number; readonly weight: number; readonly deployments?: Readonly<Record<string, string>> }[];
-  readonly maxAttempts: number;
 }
 
 /** The trace of one request. */
 export class Trace implements RequestTrace {
-  usable: readonly TraceCandidate[] = NONE;
-  unusable: readonly { name: string; reason: string }[] = NONE;
-  resting: RestingCandidate[] | undefined;
+  /** Every backend that serves the alias, as target selection found them. */
+  listed: readonly TraceCandidate[] = NONE;
   /** Whether the request reached routing (`candidates` was called). */
   routed = false;
-  /** When the resting candidates were seen resting (epoch ms; 0 when none was). */
-  restingAt = 0;
-  /** Attempts and skips in order; the shared empty array until the first (most requests have one). */
+  /** Attempts and skips in order; the shared empty array until the first (most requests have one attempt). */
   steps: readonly (AttemptStep | SkipStep)[] = NONE;
   private current: AttemptStep | undefined;
+  /** From `ended`: the retry budget refused a retry; the attempt limit that stopped the loop (0: none did). */
+  budgetRefused = false;
+  attemptLimit = 0;
   // Set when the request is done (PoolMetrics.finish):
   /** The attempt whose answer the client got. */
   winner: AttemptStep | undefined;
@@ -131,23 +156,14 @@ export class Trace implements RequestTrace {
   clientGone = false;
   mask: (text: string) => string = identity;
 
-  candidates(usable: readonly TraceCandidate[], unusable: readonly { name: string; reason: string }[]): void {
-    this.usable = usable;
-    this.unusable = unusable;
-    this.routed = true;
-    let now = 0;
-    for (const c of usable) {
-      // Most candidates have never rested: no clock read for them.
-      if (c.availableAt === 0 || c.availableAt <= (now ||= (this.restingAt = Date.now()))) continue;
-      const h = c.health;
-      const code = h.ejectedUntil > now ? 'ejected' : h.misconfiguredUntil > now ? 'misconfigured' : 'cooling';
-      const detail = code === 'ejected' ? h.lastError : code === 'misconfigured' ? h.misconfiguredReason : h.lastThrottle;
-      (this.resting ??= []).push({ name: c.name, code, until: c.availableAt, detail });
-    }
-  }
+  /** One closure per request: the router calls its listener unbound. */
+  readonly onSkip: TraceSkipListener = (c, reason, rest) => {
+    this.skip(c.name, SKIP_CODE[reason], rest.text, rest.until);
+  };
 
-  skip(backend: string, reason: string): void {
-    this.add(new SkipStep(backend, reason));
+  candidates(list: readonly TraceCandidate[]): void {
+    this.listed = list;
+    this.routed = true;
   }
 
   attempt(backend: string, deployment: string, exchange: ObservedExchange): void {
@@ -155,27 +171,45 @@ export class Trace implements RequestTrace {
     this.add(this.current);
   }
 
-  private add(step: AttemptStep | SkipStep): void {
-    if (this.steps === NONE) this.steps = [step];
-    else (this.steps as (AttemptStep | SkipStep)[]).push(step);
+  attempted(backend: string, verdict: Verdict, status: number | undefined, now: number): void {
+    const a = this.current;
+    if (a?.backend !== backend) {
+      // No exchange began for it: the credential could not be had.
+      this.skip(backend, 'credential', verdict.reason, Infinity);
+      return;
+    }
+    if (status === undefined) a.error = verdict.reason;
+    const rest = verdict.rest;
+    if (rest) a.throttle = { header: rest.source, ms: rest.ms, until: now + rest.ms };
   }
 
   fail(reason: string): void {
-    if (!this.current) return;
-    this.current.error = reason;
+    if (this.current) this.current.error = reason;
   }
 
-  throttle(header: string, ms: number, at = Date.now()): void {
-    if (!this.current) return;
-    this.current.throttle = { header, ms, until: at + ms };
+  ended(run: TraceRun): void {
+    this.budgetRefused = run.budgetRefused;
+    this.attemptLimit = run.tried.size >= run.maxAttempts ? run.maxAttempts : 0;
+  }
+
+  /** The router asks again before each attempt: a candidate still resting is told once. */
+  private skip(backend: string, code: SkipCode, reason: string, until: number): void {
+    for (const s of this.steps) if (s instanceof SkipStep && s.backend === backend) return;
+    this.add(new SkipStep(backend, code, reason, until, until === Infinity ? 0 : Date.now()));
+  }
+
+  private add(step: AttemptStep | SkipStep): void {
+    if (this.steps === NONE) this.steps = [step];
+    else (this.steps as (AttemptStep | SkipStep)[]).push(step);
   }
 }
 
 /** For builds and tests that record nothing. */
 export const NOOP_TRACE: RequestTrace = {
   candidates() {},
-  skip() {},
+  onSkip: undefined,
   attempt() {},
+  attempted() {},
   fail() {},
-  throttle() {},
+  ended() {},
 };

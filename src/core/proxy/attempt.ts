@@ -47,6 +47,7 @@ export class Attempts {
     private readonly budget: RetryBudget,
   ) {
     budget.start();
+    this.onSkip = ctx.trace.onSkip;
   }
 
   /** Looking for the owner of an unknown id may ask every backend once. */
@@ -72,18 +73,20 @@ export class Attempts {
 
   /**
    * Hears about each candidate the router passes over (resting, no
-   * credential) and why. Timeline: "skipped". Undefined while nobody records
-   * it, so the router does not spend an allocation per skip.
+   * credential) and why. Timeline: "skipped" (the request's trace listens).
+   * Undefined while nobody records it, so the router does not spend an
+   * allocation per skip.
    */
-  onSkip: SkipListener<PoolCandidate> | undefined = undefined;
+  onSkip: SkipListener<PoolCandidate> | undefined;
 
   /**
-   * One attempt's result: what observe() made of it, with the status and
-   * latency when the backend answered (undefined for transport and credential
-   * failures). Timeline: "attempt".
+   * One attempt's result: what observe() made of it at `now`, with the status
+   * and latency when the backend answered (undefined for transport and
+   * credential failures). Timeline: "attempt" (a throttle rest from `now`).
    */
-  attempted(c: PoolCandidate, verdict: Verdict, _status: number | undefined, _latencyMs: number | undefined): void {
+  attempted(c: PoolCandidate, verdict: Verdict, status: number | undefined, _latencyMs: number | undefined, now: number): void {
     if (verdict.failover) this.ctx.record.failovers.push({ backend: c.name, reason: verdict.reason });
+    this.ctx.trace.attempted(c.name, verdict, status, now);
   }
 
   /** When the router last said "nobody now": when waiting would help (see RouteDecision). */
@@ -128,6 +131,7 @@ export class Attempts {
   ended(): void {
     this.hold(undefined);
     this.budget.end(this.retrying);
+    this.ctx.trace.ended(this);
   }
 }
 
@@ -148,6 +152,7 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   const body = ctx.rewriteBody && ctx.body ? ctx.rewriteBody(c.deployment) : ctx.body;
   const started = performance.now();
   const exchange = new Exchange();
+  ctx.trace.attempt(c.name, c.deployment, exchange);
   ctx.gone.current = exchange;
   let head: ResponseHead;
   try {
@@ -198,6 +203,7 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
     const d = describeUpstreamError(r.error);
     const message = `${d.message} mid-stream`;
     observe(c.health, { kind: 'transport', failure: transportKind(d.kind), message }, observation(ctx, c));
+    ctx.trace.fail(message);
     record.error = message;
   }
   return 'done';
@@ -205,8 +211,9 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
 
 /** Reports an outcome to observe() and notes the attempt. */
 function report(run: Attempts, c: PoolCandidate, o: Outcome, status: number | undefined, latencyMs: number | undefined): Verdict {
-  const verdict = observe(c.health, o, observation(run.ctx, c));
-  run.attempted(c, verdict, status, latencyMs);
+  const at = observation(run.ctx, c);
+  const verdict = observe(c.health, o, at);
+  run.attempted(c, verdict, status, latencyMs, at.now);
   return verdict;
 }
 

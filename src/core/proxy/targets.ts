@@ -17,6 +17,7 @@ export interface Targets extends AliasTargets {
 /** The request's targets; answers the request itself (and returns undefined) when nobody can take it. */
 export function selectTargets(ctx: ProxyContext): Targets | undefined {
   const all = ctx.pool.targets(ctx.alias);
+  ctx.trace.candidates(all.candidates);
   if (all.candidates.length === 0) {
     answerNotServed(ctx);
     return undefined;
@@ -41,6 +42,7 @@ export function selectTargets(ctx: ProxyContext): Targets | undefined {
   }
   const rest = pinned.health.usable() ? undefined : pinned.rest(Date.now());
   if (rest) {
+    ctx.trace.onSkip?.(pinned, rest.reason, rest);
     answerStateBackendUnavailable(ctx, ids, owner, rest.text);
     return undefined;
   }

@@ -17,6 +17,10 @@ async function lastRecord(url: string): Promise<RequestRecord> {
   return r.json().requests[0];
 }
 
+/** The timeline without its candidate list, one word per step: "skip b code", "attempt b status", "outcome status". */
+const steps = (t: TimelineEntry[]) => t.flatMap((e) => e.type === 'candidate' ? []
+  : e.type === 'skip' ? [`skip ${e.backend} ${e.code}`] : e.type === 'attempt' ? [`attempt ${e.backend} ${e.status ?? '-'}`] : [`outcome ${e.status}`]);
+
 const of = <T extends TimelineEntry['type']>(t: TimelineEntry[], type: T) => t.filter((e): e is Extract<TimelineEntry, { type: T }> => e.type === type);
 
 describe('request timeline', () => {
@@ -58,7 +62,7 @@ describe('request timeline', () => {
     expect(of(t, 'attempt').map((a) => a.backend)).toEqual(['warm']);
   });
 
-  it('names a missing key, a backend that does not answer, a 429 passed on, and the pool\'s own 429 when every candidate rests', async () => {
+  it('names a missing key, a backend that does not answer, a 429, and the pool\'s own 429 when every candidate rests', async () => {
     const dead = await new Promise<number>((resolve) => {
       const s = createServer();
       s.listen(0, '127.0.0.1', () => {
@@ -75,21 +79,26 @@ describe('request timeline', () => {
 
     expect((await send(url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(429);
     let rec = await lastRecord(url);
-    const skips = of(rec.timeline, 'skip');
-    expect(skips.find((s) => s.backend === 'nokey')).toMatchObject({ code: 'credential' });
-    expect(skips.find((s) => s.backend === 'nokey')!.reason).toMatch(/key/i);
+    // The key was missing from the start: the router passed nokey over before the first attempt.
+    expect(steps(rec.timeline)).toEqual(['skip nokey credential', 'attempt dead -', 'attempt hot 429', 'outcome 429']);
+    expect(of(rec.timeline, 'skip')[0]!.reason).toMatch(/key/i);
     const attempts = of(rec.timeline, 'attempt');
-    expect(attempts[0]).toMatchObject({ backend: 'dead' });
-    expect(attempts[0]!.status).toBeUndefined();
     expect(attempts[0]!.error).toMatch(/refused|connect/i);
-    expect(attempts[1]).toMatchObject({ backend: 'hot', status: 429, throttle: { header: 'retry-after-ms' } });
-    // dead is not resting yet (one failure), so hot's own 429 is what the client got.
-    expect(rec.timeline.at(-1)).toMatchObject({ type: 'outcome', status: 429, backend: 'hot', summary: "hot's 429 passed on after 1 failover: no better answer came" });
+    expect(attempts[1]).toMatchObject({ backend: 'hot', status: 429, throttle: { header: 'retry-after-ms', ms: 7000 } });
+    // A refused connection rests dead at once (issue 9), so after hot's 429 nobody is left:
+    // the pool answers its own 429 with the time the first one is back, not hot's.
+    expect(rec.timeline.at(-1)).toMatchObject({ type: 'outcome', status: 429, attempts: 2 });
+    expect((rec.timeline.at(-1) as { backend?: string }).backend).toBeUndefined();
+    expect((rec.timeline.at(-1) as { summary: string }).summary).toMatch(/^every candidate is resting/);
 
-    expect((await send(url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(502);
+    // The next request asks nobody and says why for each.
+    expect((await send(url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(429);
     rec = await lastRecord(url);
-    expect(of(rec.timeline, 'skip').find((s) => s.backend === 'hot')).toMatchObject({ code: 'cooling' });
-    expect(rec.timeline.at(-1)).toMatchObject({ type: 'outcome', status: 502, summary: 'no backend answered' });
+    expect(steps(rec.timeline)).toEqual(['skip nokey credential', 'skip dead ejected', 'skip hot cooling', 'outcome 429']);
+    const [, ejected, cooling] = of(rec.timeline, 'skip');
+    expect(ejected!.reason).toMatch(/^ejected, \d\.\d s more: .*(refused|connect)/i);
+    expect(ejected!.until).toBeGreaterThan(rec.at);
+    expect(cooling!.until).toBe(attempts[1]!.throttle!.until);
 
     const only = await startProxy({ backends: [{ name: 'hot', endpoint: hot.url, deployments: ['gpt-4o'] }] });
     expect((await send(only.url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(429);
@@ -97,6 +106,12 @@ describe('request timeline', () => {
     expect(rec.timeline.at(-1)).toMatchObject({ type: 'outcome', status: 429, attempts: 1 });
     expect((rec.timeline.at(-1) as { backend?: string }).backend).toBeUndefined();
     expect((rec.timeline.at(-1) as { summary: string }).summary).toMatch(/^every candidate is resting/);
+
+    const lone = await startProxy({ backends: [{ name: 'dead', endpoint: `http://127.0.0.1:${dead}`, deployments: ['gpt-4o'] }] });
+    expect((await send(lone.url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(502);
+    rec = await lastRecord(lone.url);
+    expect(steps(rec.timeline)).toEqual(['attempt dead -', 'outcome 502']);
+    expect(rec.timeline.at(-1)).toMatchObject({ type: 'outcome', status: 502, summary: 'no backend answered' });
   });
 
   it('names a key that went missing between the start and the request, in the order it happened', async () => {
