@@ -4,6 +4,7 @@
  * counters and histograms since the pool started, gauges for the state.
  * Durations are in seconds, as Prometheus names them.
  */
+import type { BackendStatus } from '../balancer/healthTypes';
 import type { HistogramJson, MetricsJson, TotalsJson } from './report';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -13,7 +14,12 @@ type Labels = Record<string, string>;
 const OUTCOMES: [keyof TotalsJson, string][] = [
   ['ok', 'ok'], ['throttled', 'throttled'], ['clientErrors', 'client_error'], ['serverErrors', 'server_error'], ['transportErrors', 'transport_error'],
 ];
-const STATUSES = ['healthy', 'cooling', 'unhealthy', 'misconfigured', 'signedOut', 'keyMissing', 'disabled'];
+/** Every state a backend can be in (a record, so a new state cannot be left out of the gauge). */
+const STATUS_SET: Record<BackendStatus, true> = {
+  healthy: true, unknown: true, cooling: true, unhealthy: true, misconfigured: true, signedOut: true, keyMissing: true,
+  hostRefused: true, awaitingApproval: true, disabled: true,
+};
+const STATUSES = Object.keys(STATUS_SET) as BackendStatus[];
 
 export function prometheusText(m: MetricsJson): string {
   const w = new Writer();

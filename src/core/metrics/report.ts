@@ -6,16 +6,13 @@
  * Built on demand from the fixed series; nothing here runs per request.
  */
 import type { BackendSnapshot, BackendStatus, DeploymentStatus } from '../balancer/health';
+import type { BackendConfig } from '../config/types';
 import { BINS, LATENCY_BOUNDS_MS, addBins, quantile } from './histogram';
 import { OTHER, type PoolMetrics } from './recorder';
 import { BUCKET_MS, F, FIELDS, SLOTS, type Series } from './series';
 
 /** The config facts the report needs: aliases, and configured or discovered capacity (`deploymentInfo[alias].tpm`). */
-export interface ReportBackendConfig {
-  readonly name: string;
-  readonly deployments?: Readonly<Record<string, string>>;
-  readonly deploymentInfo?: Readonly<Record<string, { readonly tpm?: number }>>;
-}
+export type ReportBackendConfig = Pick<BackendConfig, 'name' | 'deployments' | 'deploymentInfo'>;
 
 export interface HistogramJson {
   count: number;
@@ -153,7 +150,7 @@ function deploymentsOf(snap: BackendSnapshot, series: Series[], config: ReportBa
     const s = series.find((x) => x.deployment === d.deployment);
     out.push({
       deployment: d.deployment, alias: d.alias, status: d.status, cooldownUntil: d.cooldownUntil,
-      ...limitOf(s, config?.deploymentInfo?.[d.alias]?.tpm), ...frame.group(s ? [s] : []),
+      ...limitOf(s, config?.deploymentInfo[d.alias]?.tpm), ...frame.group(s ? [s] : []),
     });
   }
   for (const s of series) {

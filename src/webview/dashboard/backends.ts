@@ -9,9 +9,11 @@ import { CHARTS, Chart, chartRow, type ChartSpec } from './charts';
 import { h, setAttr, setText } from './dom';
 import { fmtCount, fmtMs, fmtRate, fmtUntil, NONE } from './format';
 
-const STATUS_TEXT: Record<string, string> = {
-  healthy: 'healthy', cooling: 'cooling down', unhealthy: 'ejected', misconfigured: 'misconfigured', signedOut: 'signed out',
-  keyMissing: 'API key missing', disabled: 'disabled', other: 'other deployments', unknown: 'no state',
+/** The words of the sidebar (core/view/backendItem.ts), for every state a backend or deployment can be in. */
+const STATUS_TEXT: Record<BackendJson['status'] | DeploymentJson['status'], string> = {
+  healthy: 'healthy', unknown: 'not checked yet', cooling: 'cooling down', unhealthy: 'unhealthy', misconfigured: 'misconfigured',
+  signedOut: 'signed out', keyMissing: 'API key missing', hostRefused: 'credentials refused', awaitingApproval: 'waiting for approval',
+  disabled: 'disabled', unavailable: 'backend unavailable', other: 'other deployments',
 };
 
 /** A block of figures: label and value pairs, as a description list. */
@@ -139,7 +141,7 @@ export class BackendView {
     setText(this.meta, b.status === 'other' ? '' : `priority ${b.priority} · weight ${b.weight}`);
     const resting = b.deployments.filter((d) => d.status !== 'healthy' && d.status !== 'unknown').map((d) => `${d.deployment} ${STATUS_TEXT[d.status]}`);
     const why = b.reason ? `${b.reason}${until ? ` · back in ${until}` : ''}`
-      : b.status === 'healthy' ? (resting.length ? `taking traffic, except: ${resting.join(', ')}` : 'taking traffic') : '';
+      : b.status === 'healthy' || b.status === 'unknown' ? (resting.length ? `taking traffic, except: ${resting.join(', ')}` : 'taking traffic') : '';
     setText(this.reason, why);
     groupFigures(this.figures, b);
     const added: Chart[] = [];

@@ -5,6 +5,7 @@ import { RequestRing } from '../../../src/core/metrics/ring';
 import { metricsReport } from '../../../src/core/metrics/report';
 import { Trace } from '../../../src/core/metrics/trace';
 import type { RequestRecord } from '../../../src/core/events';
+import { validateConfig } from '../../../src/core/config/validate';
 
 const sample = (status: number, latencyMs = 10, extra: Partial<Sample> = {}): Sample => ({
   status, broken: false, latencyUs: latencyMs * 1000, ttfbUs: -1, totalTokens: -1, promptTokens: -1, completionTokens: -1, limitTokens: -1, remainingTokens: -1, ...extra,
@@ -64,7 +65,7 @@ describe('PoolMetrics memory bounds', () => {
 
   it(`keeps the last ${RECENT_REQUESTS} requests`, () => {
     const m = new PoolMetrics();
-    const pool = { backends: [], maxAttempts: 3 };
+    const pool = { backends: [] };
     for (let i = 1; i <= RECENT_REQUESTS + 100; i++) {
       m.finish(record(i), new Trace(), 0, 0, pool, undefined, false, (t) => t);
     }
@@ -104,11 +105,14 @@ describe('metricsReport', () => {
       remainingTokens: undefined, requests: 0, failures: 0, throttled: 0, consecutiveFailures: 0, lastProbeAt: undefined,
       deployments: [{ alias: 'gpt-4o', deployment, status: 'healthy' as const, cooldownUntil: 0, lastStatus: undefined, requests: 0 }],
     });
-    const report = metricsReport(m, [snap('a', 'dep-a'), snap('b', 'dep-b'), snap('c', 'dep-c')], [
-      { name: 'a', deployments: { 'gpt-4o': 'dep-a' }, deploymentInfo: { 'gpt-4o': { tpm: 1 } } },
-      { name: 'b', deployments: { 'gpt-4o': 'dep-b' }, deploymentInfo: { 'gpt-4o': { tpm: 450_000 } } },
-      { name: 'c', deployments: { 'gpt-4o': 'dep-c' } },
-    ], now, { windowSec: 60 });
+    // Capacity as a config states it (or discovery writes it): the validated config's deploymentInfo.
+    const config = validateConfig({ backends: [
+      { name: 'a', endpoint: 'http://127.0.0.1:1', deployments: { 'gpt-4o': { deployment: 'dep-a', tpm: 1 } } },
+      { name: 'b', endpoint: 'http://127.0.0.1:2', deployments: { 'gpt-4o': { deployment: 'dep-b', tpm: 450_000 } } },
+      { name: 'c', endpoint: 'http://127.0.0.1:3', deployments: { 'gpt-4o': 'dep-c' } },
+    ] });
+    if (!config.ok) throw new Error(JSON.stringify(config.errors));
+    const report = metricsReport(m, [snap('a', 'dep-a'), snap('b', 'dep-b'), snap('c', 'dep-c')], config.config.backends, now, { windowSec: 60 });
     const dep = (name: string) => report.backends.find((b) => b.name === name)!.deployments[0]!;
     expect(dep('a').limit).toEqual({ tokensPerMin: 30_000, source: 'header' });
     expect(dep('a').usedTokensPerMin).toBe(1_000);

@@ -92,6 +92,26 @@ describe('/_pool/requests and /_pool/metrics on real sockets', () => {
     expect((await send(url, { path: '/_pool/metrics?window=0' })).json().pool.series).toBeUndefined();
   });
 
+  it('report every health state as it is (not checked yet, credentials withheld from a host) and the configured tpm', async () => {
+    const fresh = await okBackend('fresh');
+    const { url } = await startProxy({ backends: [
+      { name: 'fresh', endpoint: fresh.url, deployments: { 'gpt-4o': { deployment: 'gpt-4o-prod', tpm: 450_000 } } },
+      // Not an Azure OpenAI host: its key is withheld, so it is never sent anything.
+      { name: 'foreign', endpoint: 'https://llm.example.com', deployments: ['gpt-4o'] },
+    ] });
+    const m = (await send(url, { path: '/_pool/metrics?window=0' })).json();
+    const b = (name: string) => m.backends.find((x: { name: string }) => x.name === name);
+    expect(b('fresh')).toMatchObject({ status: 'unknown' });
+    expect(b('fresh').deployments[0]).toMatchObject({ deployment: 'gpt-4o-prod', status: 'unknown', limit: { tokensPerMin: 450_000, source: 'config' } });
+    expect(b('foreign')).toMatchObject({ status: 'hostRefused' });
+    expect(b('foreign').deployments[0]).toMatchObject({ status: 'unavailable' });
+    const text = (await send(url, { path: '/_pool/metrics?format=prometheus' })).body;
+    expect(text).toContain('aoai_pool_backend_status{backend="fresh",status="unknown"} 1');
+    expect(text).toContain('aoai_pool_backend_status{backend="foreign",status="hostRefused"} 1');
+    expect(text).toContain('aoai_pool_backend_status{backend="foreign",status="awaitingApproval"} 0');
+    expect(text).toContain('aoai_pool_deployment_tokens_per_minute_limit{backend="fresh",deployment="gpt-4o-prod",source="config"} 450000');
+  });
+
   it('speak the Prometheus text format when asked by Accept or ?format', async () => {
     const { url } = await pool();
     for (let i = 0; i < 2; i++) await send(url, { path: chatPath('gpt-4o'), body: CHAT });
