@@ -1,5 +1,6 @@
-// Bundles the extension, its lazily loaded parts, the dashboard webview and
-// the CLI. Usage: node esbuild.js [--production] [--watch]
+// Bundles the extension, its lazily loaded parts (chunks, the Resource Manager
+// SDKs, the tokenizer encodings), the dashboard webview and the CLI.
+// Usage: node esbuild.js [--production] [--watch]
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -80,6 +81,8 @@ const LAZY = {
   generators: 'src/core/generators/index.ts',
   identity: '@azure/identity',
   dashboard: 'src/vscode/dashboard/panel.ts',
+  // Connect a Tool's YAML and TOML writers (yaml, smol-toml): loaded when it writes such a file.
+  tools: 'src/core/tools/files.ts',
 };
 
 /**

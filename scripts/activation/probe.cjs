@@ -45,6 +45,7 @@ const vscode = {
   workspace: {
     getConfiguration: () => ({ get: (_k, d) => d, inspect: () => undefined, has: () => false, update: async () => undefined }),
     onDidChangeConfiguration: event(), onDidGrantWorkspaceTrust: event(), isTrusted: true, workspaceFolders: undefined,
+    registerTextDocumentContentProvider: disposable,
   },
   window: {
     createOutputChannel: (name) => ({
@@ -57,6 +58,8 @@ const vscode = {
     setStatusBarMessage: disposable,
   },
   authentication: { onDidChangeSessions: event(), getSession: async () => undefined },
+  // The language model provider API (VS Code 1.104+): registered at activation, asked nothing until a chat.
+  lm: { registerLanguageModelChatProvider: disposable, onDidChangeChatModels: event(), selectChatModels: async () => [] },
   l10n: { t: (s) => s },
 };
 

@@ -181,4 +181,38 @@ suite('Connect a Tool', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('Codex CLI and Continue: the YAML and TOML writers load from their chunk (dist/tools.js) and write the pool, never a key', async () => {
+    const [east] = await pool.sims.start([{ name: 'east', deployments: ['gpt-4o'] }]);
+    const { url, clientKey } = await runningPool(pool.api, [{ sim: east! }]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-tools-'));
+    const saved = { CODEX_HOME: process.env.CODEX_HOME, HOME: process.env.HOME };
+    try {
+      // Codex reads $CODEX_HOME, Continue ~/.continue: both point into the temporary folder (os.homedir() reads HOME).
+      process.env.CODEX_HOME = path.join(dir, 'codex');
+      process.env.HOME = dir;
+      fs.mkdirSync(process.env.CODEX_HOME);
+      fs.writeFileSync(path.join(process.env.CODEX_HOME, 'config.toml'), 'model = "o3"\n');
+      await vscode.commands.executeCommand('aoaiPool.connectTool', { tool: 'codex', codexDefault: false, confirm: false });
+      const toml = fs.readFileSync(path.join(process.env.CODEX_HOME, 'config.toml'), 'utf8');
+      assert.match(toml, /^model = "o3"$/m);
+      assert.match(toml, /\[model_providers\.aoai-pool\]/);
+      assert.ok(toml.includes(`base_url = "${url}/v1"`), toml);
+      assert.ok(!toml.includes(clientKey), 'the client key in config.toml');
+
+      await vscode.commands.executeCommand('aoaiPool.connectTool', { tool: 'continue', confirm: false });
+      const yaml = fs.readFileSync(path.join(dir, '.continue', 'config.yaml'), 'utf8');
+      assert.match(yaml, /name: gpt-4o \(AOAI Pool\)/);
+      assert.ok(yaml.includes(`apiBase: ${url}/v1`), yaml);
+      assert.ok(!yaml.includes(clientKey), 'the client key in config.yaml');
+      assert.match(fs.readFileSync(path.join(dir, '.continue', '.env'), 'utf8'), new RegExp(`^AOAI_POOL_CLIENT_KEY=${clientKey}$`, 'm'));
+      // The extension host loaded the writers from their own file, not from extension.js.
+      assert.ok(Object.keys(require.cache).some((f) => f.endsWith(`${path.sep}dist${path.sep}tools.js`)), 'dist/tools.js was not loaded');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

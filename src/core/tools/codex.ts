@@ -16,8 +16,9 @@
 import { parse, stringify } from 'smol-toml';
 import { isDeepStrictEqual } from 'node:util';
 import { ToolConfigError } from './errors';
+import { CODEX_PROVIDER_ID } from './names';
 
-export const CODEX_PROVIDER_ID = 'aoai-pool';
+export { CODEX_PROVIDER_ID } from './names';
 
 export interface CodexProvider {
   name: string;

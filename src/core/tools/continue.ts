@@ -15,8 +15,10 @@
 import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
 import { familyOf } from '../lm/models';
 import { ToolConfigError } from './errors';
+import { CONTINUE_SECRET } from './names';
 
-export const CONTINUE_SECRET = 'AOAI_POOL_CLIENT_KEY';
+export { CONTINUE_SECRET } from './names';
+
 const SUFFIX = ' (AOAI Pool)';
 
 export interface ContinueModelEntry {

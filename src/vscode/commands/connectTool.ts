@@ -13,10 +13,11 @@ import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { listPoolAliases, modelSourcesOf, poolChatModels } from '../../core/lm';
-import {
-  appendGitignore, clineSteps, CODEX_PROVIDER_ID, continueModels, CONTINUE_SECRET, curlCommand, mergeCodexConfig, mergeContinueConfig,
-  mergeDotenv, clientEnvironment,
-} from '../../core/tools';
+// Not the tools index: the YAML and TOML writers (./files) load when a file of theirs is written (esbuild.js LAZY).
+import { appendGitignore, mergeDotenv } from '../../core/tools/dotenv';
+import { clientEnvironment } from '../../core/tools/env';
+import { clineSteps, curlCommand } from '../../core/tools/instructions';
+import { CODEX_PROVIDER_ID, CONTINUE_SECRET } from '../../core/tools/names';
 import type { Shell } from '../shell';
 import { KEY_PLACEHOLDER, previewAndWrite, readText, type FileChange } from '../tools/preview';
 
@@ -117,7 +118,7 @@ async function writeContinue(pool: Pool, confirm: boolean): Promise<void> {
   const dir = vscode.Uri.file(`${homedir()}/.continue`);
   const configUri = vscode.Uri.joinPath(dir, 'config.yaml');
   const secretsUri = vscode.Uri.joinPath(dir, '.env');
-  const [config, secrets] = await Promise.all([readText(configUri), readText(secretsUri)]);
+  const [config, secrets, { continueModels, mergeContinueConfig }] = await Promise.all([readText(configUri), readText(secretsUri), import('../../core/tools/files')]);
   const yaml = mergeContinueConfig(config, continueModels(pool.url, pool.aliases), configUri.fsPath);
   const changes: FileChange[] = [
     { uri: configUri, before: config, after: yaml, shown: yaml },
@@ -141,7 +142,7 @@ async function writeCodex(pool: Pool, opts: Options, confirm: boolean): Promise<
   }
   const home = process.env.CODEX_HOME || `${homedir()}/.codex`;
   const uri = vscode.Uri.file(`${home}/config.toml`);
-  const before = await readText(uri);
+  const [before, { mergeCodexConfig }] = await Promise.all([readText(uri), import('../../core/tools/files')]);
   // env_key names a variable, never a key: VS Code terminals have AZURE_OPENAI_API_KEY = the client key while the pool runs.
   const provider = { name: 'AOAI Pool', base_url: `${pool.url}/v1`, env_key: 'AZURE_OPENAI_API_KEY', wire_api: 'responses' as const };
   const after = mergeCodexConfig(before, { provider, ...(makeDefault ? { makeDefault: { model } } : {}), file: uri.fsPath });
