@@ -34,14 +34,13 @@ export async function buildClis(root) {
       build.onLoad({ filter: /[\\/]src[\\/]core[\\/]metrics[\\/]enabled\.ts$/ }, () => ({ contents: 'export const RECORDING = false;', loader: 'ts' }));
     },
   };
+  const cli = createRequire(join(root, 'package.json'))(join(root, 'esbuild.js')).builds.find((b) => b.outfile === 'dist/cli.js');
   const files = { micro: join(outDir, 'recording-micro.js') };
   await esbuild.build({ entryPoints: [join(root, 'bench', 'lib', 'recording-micro.ts')], outfile: files.micro, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   for (const name of BUILDS) {
     files[name] = join(outDir, `cli-${name}.js`);
-    await esbuild.build({
-      entryPoints: [join(root, 'src', 'cli.ts')], outfile: files[name], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-      mainFields: ['module', 'main'], external: ['@azure/identity'], logLevel: 'silent', plugins: name === 'no-op' ? [off] : [],
-    });
+    // The shipped CLI's options (externals, the tokenizer outside), so both builds are the CLI users run.
+    await esbuild.build({ ...cli, absWorkingDir: root, outfile: files[name], logLevel: 'silent', plugins: name === 'no-op' ? [...cli.plugins, off] : cli.plugins });
   }
   return files;
 }
