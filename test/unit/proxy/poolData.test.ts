@@ -23,9 +23,13 @@ describe('serveRequests / serveMetrics stages', () => {
     expect(ok.out.status).toBe(200);
     expect(JSON.parse(ok.out.body)).toEqual({ requests: [], total: 0, capacity: 500 });
     expect(run('/_pool/metrics').out.status).toBe(200);
-    expect(run('/_pool/metrics', 'POST').out.status).toBe(405);
+    const post = run('/_pool/metrics', 'POST');
+    expect(post.out.status).toBe(405);
+    expect(JSON.parse(post.out.body).error).toMatchObject({ code: 'MethodNotAllowed', type: 'invalid_request_error' });
     const bad = run('/_pool/requests?limit=lots');
     expect(bad.out.status).toBe(400);
+    // From the error catalogue (src/core/proxy/poolErrors.ts), like every answer the pool writes itself.
+    expect(JSON.parse(bad.out.body).error).toMatchObject({ code: 'InvalidPoolQuery', type: 'invalid_request_error' });
     expect(JSON.parse(bad.out.body).error.message).toBe('"limit" must be a whole number >= 0, got "lots"');
     expect(JSON.parse(run('/_pool/requests?limt=5').out.body).error.message).toMatch(/^unknown parameter "limt"; \/_pool\/requests takes limit, after/);
     expect(JSON.parse(run('/_pool/metrics?format=xml').out.body).error.message).toBe('"format" must be "json" or "prometheus", got "xml"');
