@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { COGNITIVE_SERVICES_SCOPE, type TokenCredentialLike } from '../core';
 import { identityCredential } from '../core/auth/identity';
+import { SOVEREIGN_AUTH_PROVIDER } from '../core/discovery/clouds';
 import { sessionTokenExpiry, type EntraCredentialKind, type ShellSettings } from '../core/view';
 import type { ShellLog } from './log';
 
@@ -119,7 +120,11 @@ export class EntraAuth implements vscode.Disposable {
     if (this.kind !== 'vscode') return identityCredential(this.kind, this.tenant);
     return {
       getToken: async (scopes) => {
-        const session = await vscode.authentication.getSession(PROVIDER, this.scopes(scopes), { silent: true });
+        // A sovereign cloud's data-plane scope (core `entraScopeFor`) is served by
+        // VS Code's sovereign-cloud provider, set up by the user's
+        // `microsoft-sovereign-cloud.*` settings; the public one by `microsoft`.
+        const provider = [scopes].flat().every((s) => s === COGNITIVE_SERVICES_SCOPE) ? PROVIDER : SOVEREIGN_AUTH_PROVIDER;
+        const session = await vscode.authentication.getSession(provider, this.scopes(scopes), { silent: true });
         if (!session) {
           if (this.signedIn !== false) {
             this.signedIn = false;

@@ -12,9 +12,8 @@
  */
 import type { CredentialProblemState } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
-import { COGNITIVE_SERVICES_SCOPE } from '../config/types';
 import { RotatingSecrets, type Redactor } from '../log';
-import { credentialHostVerdict, type HostVerdict } from './hosts';
+import { credentialHostVerdict, entraScopeFor, type HostVerdict } from './hosts';
 import { CachedToken, type TokenCredentialLike } from './token';
 
 export interface CredentialSource {
@@ -97,7 +96,8 @@ function hostVerdict(backend: BackendConfig, hosts: readonly string[]): HostVerd
 
 /** Builds each backend's own credential header, caching Entra tokens per credential. */
 export class UpstreamAuth {
-  private tokens = new WeakMap<TokenCredentialLike, CachedToken>();
+  /** Per credential, one cached token per scope (sovereign clouds have their own audience: `entraScopeFor`). */
+  private tokens = new WeakMap<TokenCredentialLike, Map<string, CachedToken>>();
   /** Tokens are replaced every hour or so: each leaves the masker once it cannot be in flight any more. */
   private readonly tokenMasks: RotatingSecrets;
 
@@ -125,10 +125,16 @@ export class UpstreamAuth {
     if (gate) return { ok: false, ...gate };
     const credential = this.source.tokenCredential();
     if (!credential) return { ok: false, state: 'signedOut', reason: this.signedOutReason() };
-    let cached = this.tokens.get(credential);
+    let byScope = this.tokens.get(credential);
+    if (!byScope) {
+      byScope = new Map();
+      this.tokens.set(credential, byScope);
+    }
+    const scope = entraScopeFor(backend.endpoint);
+    let cached = byScope.get(scope);
     if (!cached) {
-      cached = new CachedToken(credential, COGNITIVE_SERVICES_SCOPE);
-      this.tokens.set(credential, cached);
+      cached = new CachedToken(credential, scope);
+      byScope.set(scope, cached);
     }
     try {
       const token = await cached.get();

@@ -10,6 +10,7 @@
  * steer credentials".
  */
 import { LOOPBACK_HOSTS } from '../config/defaults';
+import { COGNITIVE_SERVICES_SCOPE } from '../config/types';
 
 /**
  * DNS zones of Azure OpenAI / AI Services (Microsoft.CognitiveServices)
@@ -116,4 +117,25 @@ function isStrictSubdomain(host: string, zone: string): boolean {
 /** `x.openai.azure.com.` is the same DNS name as `x.openai.azure.com`; two dots are not a name. */
 function stripTrailingDot(host: string): string {
   return host.endsWith('.') && !host.endsWith('..') ? host.slice(0, -1) : host;
+}
+
+/**
+ * The Entra scope for a backend's data plane. Sovereign clouds have their own
+ * audience, and a token for the public one is refused there (401): Azure
+ * Government's Azure OpenAI page uses `https://cognitiveservices.azure.us/.default`
+ * (https://learn.microsoft.com/azure/ai-services/openai/azure-government), the
+ * China cloud the same name under `azure.cn`; Azure/azure-sdk-for-net#44021 is
+ * the bug a hard-coded public scope causes. Everything else (public cloud,
+ * loopback simulators, gateways the user allowed) uses the public scope.
+ */
+export function entraScopeFor(endpoint: string): string {
+  let host: string;
+  try {
+    host = stripTrailingDot(new URL(endpoint).hostname);
+  } catch {
+    return COGNITIVE_SERVICES_SCOPE;
+  }
+  if (host.endsWith('.azure.us')) return 'https://cognitiveservices.azure.us/.default';
+  if (host.endsWith('.azure.cn')) return 'https://cognitiveservices.azure.cn/.default';
+  return COGNITIVE_SERVICES_SCOPE;
 }
