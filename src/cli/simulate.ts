@@ -22,6 +22,8 @@ Options:
   --enforce-limits          refuse with 429 what does not fit the quota, as Azure does
                             (1 s request and 10 s token periods, true retry-after-ms)
   --time-scale X            a simulated minute lasts 60/X seconds (default 1)
+  --compress E              compress answers when the request's Accept-Encoding allows, as a
+                            real server does: "all" (gzip, br, deflate) or a list, e.g. gzip,br
   --faults JSON             faults for all backends, or a JSON array with one object per backend
 Fault flags (one value for all backends, or comma-separated / repeated values, one per backend):
   --latency-ms N            delay before the response headers
@@ -67,6 +69,7 @@ const OPTIONS = {
   tpm: { type: 'string' },
   'enforce-limits': { type: 'boolean', default: false },
   'time-scale': { type: 'string' },
+  compress: { type: 'string' },
   arm: { type: 'boolean', default: false },
   faults: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -99,6 +102,20 @@ function timeScale(value: unknown): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 1e6) throw new Error(`simulate: --time-scale must be a number > 0, got "${value}"`);
   return n;
+}
+
+const ENCODINGS = ['gzip', 'deflate', 'br'] as const;
+type Encoding = (typeof ENCODINGS)[number];
+
+function compression(value: unknown): SimBackendOptions['compress'] {
+  if (typeof value !== 'string') return undefined;
+  if (value.trim() === 'all') return true;
+  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const bad = list.find((v) => !(ENCODINGS as readonly string[]).includes(v));
+  if (bad !== undefined || list.length === 0) {
+    throw new Error(`simulate: --compress must be "all" or a comma list of ${ENCODINGS.join(', ')}, got "${value}"`);
+  }
+  return list as Encoding[];
 }
 
 /** `--faults` JSON, then the fault flags on top, per backend index. */
@@ -162,6 +179,7 @@ export async function runSimulate(argv: string[], io: SimulateIo = {}): Promise<
     tokensPerMinute: perBackend('tpm', values.tpm, i, 1e12),
     enforceLimits: values['enforce-limits'] === true,
     timeScale: timeScale(values['time-scale']),
+    compress: compression(values.compress),
   }));
 
   const backends = await startSimulatedBackends(opts);

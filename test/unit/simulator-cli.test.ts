@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { faultsFor, runSimulate } from '../../src/cli/simulate';
 import { listTenants } from '../../src/core/discovery/arm';
 import { testArmCredential } from '../../src/core/simulator/arm';
@@ -42,6 +43,20 @@ describe('aoai-pool simulate', () => {
     stop!.abort();
     await running;
     await expect(fetch(`${url}/_sim/stats`)).rejects.toThrow();
+  });
+
+  it('--compress makes the backends answer gzip when the client accepts it, identity when it does not', async () => {
+    const { lines } = await start(['--count', '1', '--compress', 'gzip', '--api-key', 'k'], 1);
+    const url = lines[0]!.split(' ')[1]!;
+    const encodingOf = (accept: string): Promise<string | undefined> => new Promise((resolve, reject) => {
+      get(`${url}/openai/v1/models`, { headers: { 'api-key': 'k', 'accept-encoding': accept } }, (res) => {
+        res.resume();
+        resolve(res.headers['content-encoding']);
+      }).on('error', reject);
+    });
+    expect(await encodingOf('gzip, deflate')).toBe('gzip');
+    expect(await encodingOf('br')).toBeUndefined();
+    await expect(runSimulate(['--compress', 'zip'])).rejects.toThrow(/--compress must be "all" or a comma list/);
   });
 
   it('prints help and returns', async () => {
