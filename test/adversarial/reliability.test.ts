@@ -182,7 +182,13 @@ describe('slow clients', () => {
     });
     req.on('error', () => undefined);
     req.end(CHAT);
-    await sleep(800);
+    // Wait for the backend to block, then for its count to stop moving (not a
+    // fixed sleep: on a loaded machine 800 ms may not reach either point).
+    for (let i = 0; i < 200 && blockedAt < 0; i++) await sleep(50);
+    for (let last = -1, i = 0; i < 100 && written !== last; i++) {
+      last = written;
+      await sleep(200);
+    }
     expect(blockedAt).toBeGreaterThan(0);
     // 128 MB offered; what left the backend is bounded by socket buffers on both hops.
     expect(written).toBeLessThan(24 * 1024 * 1024);
