@@ -322,6 +322,7 @@ export class PoolController implements vscode.Disposable {
     void this.enqueue(async () => {
       if (this.userStopped || this.state.status !== 'elsewhere' || this.state.port !== port) return;
       this.deps.log.info(`taking over http://127.0.0.1:${port}`);
+      await this.deps.secrets.reload(this.settings.lastGood?.backends.map((b) => b.name) ?? []);
       await this.doStart().catch((e: unknown) => this.deps.log.warn(`could not take over port ${port}: ${this.deps.redactor.mask(String((e as Error)?.message ?? e))}`));
     });
   }
