@@ -123,9 +123,15 @@ export class Workbench {
     page.setDefaultTimeout(20_000);
     if (verbose) page.on('console', (m) => console.log(`[page 2 ${m.type()}] ${m.text()}`));
     const wb = new Workbench(page, this.browser, this.server, this.runDir, this.blocked, 300_000, this.url, false);
+    await page.bringToFront();
     await page.goto(this.url);
     await wb.whenRestored();
     return wb;
+  }
+
+  /** Makes this window the front tab: a background tab may be laid out lazily (seen on 1.100). */
+  async focusWindow(): Promise<void> {
+    await this.page.bringToFront();
   }
 
   /** Closes this window only, as a user closes a browser tab (unload handlers run); code-server stays. */
