@@ -5,14 +5,16 @@
  * that lands during a start waits for it instead of racing it.
  */
 import * as vscode from 'vscode';
-import { isPoolError, type ProxyServer, type BackendSnapshot, type ConfigIssue, type CredentialSource, type PoolConfig, type Redactor } from '../core';
+import { type ProxyServer, type BackendSnapshot, type ConfigIssue, type CredentialSource, type PoolConfig, type Redactor } from '../core';
 import { credentialProblem } from '../core/auth/credentials';
+import { heldByPeer } from '../core/peer/follower';
 import type { SimulatedBackend } from '../core/simulator';
 import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
 import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { ShellLog } from './log';
-import { isOurPoolAt, settingsCredentials, simulatedPlan, startSimulators, TransitionLog, type PoolPlan } from './pools';
+import { PeerLink } from './peer';
+import { settingsCredentials, simulatedPlan, startSimulators, TransitionLog, type PoolPlan } from './pools';
 import type { Secrets } from './secrets';
 import { SettingsState, type SettingsSnapshot } from './settings';
 
@@ -35,6 +37,8 @@ export class PoolController implements vscode.Disposable {
   private mode: 'settings' | 'simulated' = 'settings';
   private readonly settings: SettingsState;
   private userStopped = false;
+  /** Set while another window's pool serves the port (`elsewhere`): this window follows it (issue 13). */
+  private peer: PeerLink | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly transitions: TransitionLog;
   /** The settings pool's credential source: one object, so the idle tree and the proxy apply the same gate. */
@@ -90,6 +94,9 @@ export class PoolController implements vscode.Disposable {
   snapshots(): BackendSnapshot[] {
     // While running, the core itself shows entra backends as signed out (EntraAuth hands it no credential).
     if (this.proxy) return this.proxy.snapshots();
+    // Following another window: its live backends.
+    const peer = this.state.status === 'elsewhere' ? this.peer?.snapshots() : undefined;
+    if (peer) return peer;
     // Stopped: the same rule the core applies (approval, host, key, sign-in), without asking for anything.
     return (this.settings.lastGood?.backends ?? []).map((b) => idleSnapshot(b, credentialProblem(this.credentials, b)));
   }
@@ -242,6 +249,7 @@ export class PoolController implements vscode.Disposable {
 
   private async doStart(): Promise<void> {
     if (this.proxy) return;
+    this.unfollow();
     this.setState({ status: 'starting', lastError: undefined });
     let proxy: ProxyServer | undefined;
     try {
@@ -261,9 +269,10 @@ export class PoolController implements vscode.Disposable {
       for (const u of this.unwire.splice(0)) u();
       const port = proxy?.config.port;
       if (this.mode === 'simulated') await this.closeSimulators();
-      if (isPoolError(e, 'PortInUse') && port && (await isOurPoolAt(port, await this.deps.secrets.clientKey()))) {
+      if (port && (await heldByPeer(e, port, () => this.deps.secrets.clientKey()))) {
         this.deps.log.info(`another AOAI Pool serves http://127.0.0.1:${port}; this window uses it`);
         this.setState({ status: 'elsewhere', url: `http://127.0.0.1:${port}`, port, simulated: false });
+        this.follow(port);
         return;
       }
       this.setState({ status: 'failed', url: undefined, port: undefined, simulated: false, lastError: this.deps.redactor.mask(String((e as Error)?.message ?? e)) });
@@ -276,6 +285,7 @@ export class PoolController implements vscode.Disposable {
   private async doStop(keepSimulators: boolean): Promise<void> {
     const proxy = this.proxy;
     this.proxy = undefined;
+    this.unfollow();
     for (const u of this.unwire.splice(0)) u();
     if (proxy) {
       await proxy.close();
@@ -285,6 +295,36 @@ export class PoolController implements vscode.Disposable {
     this.transitions.clear();
     this.setState({ status: 'stopped', url: undefined, port: undefined, simulated: this.mode === 'simulated', lastError: undefined });
     this.poolEmitter.fire();
+  }
+
+  private follow(port: number): void {
+    this.unfollow();
+    this.peer = new PeerLink(port, this.deps.secrets, this.deps.log, {
+      changed: () => this.poolEmitter.fire(),
+      gone: () => this.takeOver(port),
+    });
+  }
+
+  private unfollow(): void {
+    this.peer?.dispose();
+    this.peer = undefined;
+  }
+
+  /**
+   * The owner went away: start here with this window's settings and the shared
+   * client key. The rule (README "Several windows"): only a window still
+   * following takes over; one whose user stopped the pool by hand (Stop Proxy
+   * here) does not, until they start it again. Racing windows all try; the OS
+   * lets one bind, and doStart turns the others into followers of the winner,
+   * without a toast. A failure is logged and shown in the tree, never toasted.
+   */
+  private takeOver(port: number): void {
+    void this.enqueue(async () => {
+      if (this.userStopped || this.state.status !== 'elsewhere' || this.state.port !== port) return;
+      this.deps.log.info(`taking over http://127.0.0.1:${port}`);
+      await this.deps.secrets.reload(this.settings.lastGood?.backends.map((b) => b.name) ?? []);
+      await this.doStart().catch((e: unknown) => this.deps.log.warn(`could not take over port ${port}: ${this.deps.redactor.mask(String((e as Error)?.message ?? e))}`));
+    });
   }
 
   private async closeSimulators(): Promise<void> {

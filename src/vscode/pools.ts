@@ -2,7 +2,6 @@
  * What one proxy run serves: the settings' pool with keys from SecretStorage
  * and tokens from EntraAuth, or the in-memory simulated pool.
  */
-import { request } from 'node:http';
 import { formatIssue, validateConfig, type BackendSnapshot, type CredentialSource, type PoolConfig, type RawPoolConfig, type Redactor } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
 import { simulatedBackendOptions, simulatedRawConfig, simulatorCredentials } from '../core/simulator/demo';
@@ -74,39 +73,4 @@ export class TransitionLog {
   clear(): void {
     this.statuses.clear();
   }
-}
-
-/**
- * Whether an AOAI Pool of this install (another VS Code window) already
- * serves this port: its unauthenticated `/_pool/health` answers and it takes
- * our client key (shared through SecretStorage). Then this window uses that
- * pool instead of reporting a conflict. A CLI pool has another key: no.
- */
-export async function isOurPoolAt(port: number, clientKey: string): Promise<boolean> {
-  const health = await get(port, '/_pool/health', {});
-  if (health?.status !== 200) return false;
-  try {
-    const j = JSON.parse(health.body) as { backends?: unknown; healthy?: unknown };
-    if (!Array.isArray(j.backends) || typeof j.healthy !== 'number') return false;
-  } catch {
-    return false;
-  }
-  return (await get(port, '/v1/models', { 'api-key': clientKey }))?.status === 200;
-}
-
-function get(port: number, path: string, headers: Record<string, string>, timeoutMs = 2_000): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        if (body.length < 1_000_000) body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end();
-  });
 }

@@ -53,6 +53,15 @@ export class Secrets implements vscode.Disposable {
     await Promise.all(todo.map((n) => this.fetch(n)));
   }
 
+  /**
+   * Reads these names again, cached or not. Before taking over the pool of a
+   * window that went away (issue 13): keys set there may not have announced
+   * themselves here (code-server's pages do not pass SecretStorage events on).
+   */
+  async reload(names: readonly string[]): Promise<void> {
+    await Promise.all([...new Set(names)].map((n) => this.fetch(n)));
+  }
+
   /** Synchronous, for the core: the key entered for exactly this endpoint, or undefined. */
   apiKey(name: string, endpoint: string): string | undefined {
     return lookupKey(this.entries.get(name), endpoint).key;

@@ -62,6 +62,10 @@ export class Workbench {
     /** Requests to hosts other than code-server, which the page blocked. */
     readonly blocked: readonly string[],
     timeoutMs: number,
+    /** The workbench URL (another window opens it too). */
+    private readonly url = '',
+    /** False for a window from openAnotherWindow(): its close() closes only its page. */
+    private readonly primary = true,
   ) {
     this.safety = setTimeout(() => {
       console.error(`[ui driver] still open after ${timeoutMs} ms: closing`);
@@ -95,9 +99,10 @@ export class Workbench {
       const page = await newWorkbenchPage(browser, server, { onBlocked: (u) => blocked.push(u), viewport: opts.viewport });
       page.setDefaultTimeout(20_000);
       if (verbose) page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));
-      const wb = new Workbench(page, browser, server, runDir, blocked, opts.timeoutMs ?? 300_000);
       const extensionDevelopmentPath = linkDevelopmentPaths([repoRoot, ...(opts.extensions ?? [])], runDir);
-      await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath }));
+      const url = workbenchUrl(server, { folder, extensionDevelopmentPath });
+      const wb = new Workbench(page, browser, server, runDir, blocked, opts.timeoutMs ?? 300_000, url);
+      await page.goto(url);
       await wb.whenRestored();
       return wb;
     } catch (err) {
@@ -106,6 +111,32 @@ export class Workbench {
       fs.rmSync(runDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /**
+   * A second window on the same code-server, user settings and browser
+   * profile (so the same SecretStorage): a page of its own, which code-server
+   * gives an extension host of its own, as desktop VS Code does a window.
+   */
+  async openAnotherWindow(): Promise<Workbench> {
+    const page = await this.page.context().newPage();
+    page.setDefaultTimeout(20_000);
+    if (verbose) page.on('console', (m) => console.log(`[page 2 ${m.type()}] ${m.text()}`));
+    const wb = new Workbench(page, this.browser, this.server, this.runDir, this.blocked, 300_000, this.url, false);
+    await page.bringToFront();
+    await page.goto(this.url);
+    await wb.whenRestored();
+    return wb;
+  }
+
+  /** Makes this window the front tab: a background tab may be laid out lazily (seen on 1.100). */
+  async focusWindow(): Promise<void> {
+    await this.page.bringToFront();
+  }
+
+  /** Closes this window only, as a user closes a browser tab (unload handlers run); code-server stays. */
+  async closeWindow(): Promise<void> {
+    await this.page.close({ runBeforeUnload: true });
   }
 
   /** VS Code version of the workbench, e.g. "1.139". */
@@ -467,6 +498,7 @@ export class Workbench {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearTimeout(this.safety);
+      if (!this.primary) return void (await this.page.close().catch(() => {}));
       await this.browser.close().catch(() => {});
       await this.server.stop();
       fs.rmSync(this.runDir, { recursive: true, force: true });

@@ -17,8 +17,12 @@ export function loopbackTarget(baseUrl: string): { host: string; port: string } 
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port };
 }
 
-/** The response body of `GET baseUrl + path`; rejects with a message that says what went wrong. */
-export function fetchPoolJson(baseUrl: string, path: '/_pool/metrics' | '/_pool/requests', query: string, clientKey: string, timeoutMs = 3000): Promise<string> {
+/**
+ * The response body of `GET baseUrl + path`; rejects with a message that says
+ * what went wrong (with `status` when the pool answered, with the socket's
+ * `code` such as ECONNREFUSED when nothing did).
+ */
+export function fetchPoolJson(baseUrl: string, path: '/_pool/metrics' | '/_pool/requests' | '/_pool/health', query: string, clientKey: string, timeoutMs = 3000): Promise<string> {
   let target: { host: string; port: string };
   try {
     target = loopbackTarget(baseUrl);
@@ -46,7 +50,8 @@ export function fetchPoolJson(baseUrl: string, path: '/_pool/metrics' | '/_pool/
         } catch {
           // not JSON: keep the text
         }
-        reject(new Error(`${path} answered ${res.statusCode}: ${why}`));
+        // `status` tells "something answered, but no" apart from a socket that failed (peer/follower.ts).
+        reject(Object.assign(new Error(`${path} answered ${res.statusCode}: ${why}`), { status: res.statusCode }));
       });
       res.on('error', reject);
     });

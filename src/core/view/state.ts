@@ -76,21 +76,22 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
   let backgroundColorId: string | undefined;
   switch (state.status) {
     case 'running':
+    case 'elsewhere': {
+      // A follower (issue 13) shows the owner's live counts; "another window" is said once, in the tooltip.
+      const elsewhere = state.status === 'elsewhere';
       text = `$(pulse) AOAI Pool :${state.port} ${healthy}/${total}${state.simulated ? ' (simulated)' : ''}`;
-      lines.push(`**AOAI Pool** running on \`${state.url}\``, `${healthy} of ${total} backends healthy`);
+      lines.push(elsewhere ? `**AOAI Pool** of another VS Code window serves \`${state.url}\`` : `**AOAI Pool** running on \`${state.url}\``, `${healthy} of ${total} backends healthy`);
       if (degraded > 0) lines.push(`${degraded} serving with ${degraded === 1 ? 'a deployment' : 'deployments'} throttled or missing`);
       if (unknown > 0) lines.push(`${unknown} not checked yet`);
       if (state.simulated) lines.push('Simulated backends in memory: stop the proxy to leave the demo.');
+      if (elsewhere) lines.push('This window uses it, and takes the port over when that window closes.');
       // Nothing fully healthy, and not merely because nothing has answered yet.
       if (total > 0 && healthy === 0 && unknown < total) backgroundColorId = 'statusBarItem.warningBackground';
       break;
+    }
     case 'starting':
       text = '$(sync~spin) AOAI Pool';
       lines.push('**AOAI Pool** starting…');
-      break;
-    case 'elsewhere':
-      text = `$(pulse) AOAI Pool :${state.port} (other window)`;
-      lines.push(`**AOAI Pool** of another VS Code window serves \`${state.url}\`.`, 'This window uses it; start the proxy here after closing that one.');
       break;
     case 'failed':
       text = '$(error) AOAI Pool';

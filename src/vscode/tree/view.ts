@@ -198,8 +198,9 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
 
   private options(b: BackendSnapshot, now: number): BackendItemOptions {
     const s = this.controller.current;
+    // Following another window's pool (issue 13): its backends are live too.
     // A key counts only for this endpoint (issue 9): one entered for another endpoint is not "set" here.
-    return { now, running: s.status === 'running', simulated: s.simulated, hasKey: this.secrets.hasApiKey(b.name, b.endpoint), mask: (t) => this.redactor.mask(t), aliasWarnings: this.aliasWarnings() };
+    return { now, running: s.status === 'running' || s.status === 'elsewhere', simulated: s.simulated, hasKey: this.secrets.hasApiKey(b.name, b.endpoint), mask: (t) => this.redactor.mask(t), aliasWarnings: this.aliasWarnings() };
   }
 
   /** Aliases whose members are not interchangeable, from the config the pool runs (or would run). */

@@ -57,8 +57,13 @@ describe('statusBarModel', () => {
     expect(statusBarModel({ ...INITIAL_STATE, status, lastError: 'port 8787 is in use' }, []).text).toBe(text);
   });
 
-  it('shows another window pool and settings problems', () => {
-    expect(statusBarModel({ ...running, status: 'elsewhere' }, []).text).toBe('$(pulse) AOAI Pool :8787 (other window)');
+  it('shows another window pool live (its counts), says so once in the tooltip, and settings problems', () => {
+    const other = statusBarModel({ ...running, status: 'elsewhere' }, three);
+    expect(other.text).toBe('$(pulse) AOAI Pool :8787 2/3');
+    expect(other.tooltipMarkdown).toContain('**AOAI Pool** of another VS Code window serves `http://127.0.0.1:8787`');
+    expect(other.tooltipMarkdown).toContain('2 of 3 backends healthy');
+    expect(other.tooltipMarkdown).toContain('takes the port over when that window closes');
+    expect(other.tooltipMarkdown.match(/another VS Code window/g)).toHaveLength(1);
     const m = statusBarModel({ ...running, configErrors: [{ path: 'port', message: 'bad' }] }, three);
     expect(m.text).toBe('$(pulse) AOAI Pool :8787 2/3 $(warning)');
     expect(m.tooltipMarkdown).toContain('1 problem in settings: the last good pool keeps serving');
