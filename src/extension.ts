@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Redactor } from './core';
+import { StopMarks } from './core/peer/stopMarks';
 import { createApi, type AoaiPoolApi } from './vscode/api';
 import { WorkspaceApproval } from './vscode/approval';
 import { EntraAuth } from './vscode/auth';
@@ -34,7 +35,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     const secrets = new Secrets(context.secrets, redactor, userBackendEndpoint);
     const auth = new EntraAuth(log, readSettings().shell);
     const approval = new WorkspaceApproval(context.workspaceState, log);
-    const controller = new PoolController({ secrets, auth, log, redactor, approval, reportConfigErrors: (errors) => reportConfigErrors(errors, log) });
+    const stopMarks = new StopMarks(context.globalStorageUri.fsPath);
+    const controller = new PoolController({ secrets, auth, log, redactor, approval, stopMarks, reportConfigErrors: (errors) => reportConfigErrors(errors, log) });
     const shell = { controller, secrets, auth, log, redactor, approval, memento: context.globalState, extensionUri: context.extensionUri };
     const tree = new PoolTreeView(controller, secrets, auth, redactor);
     const statusBar = new PoolStatusBar(controller);
@@ -65,7 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
 
     void controller.autoStart(onStartError);
     void approval.offer(controller.settingsConfig?.backends ?? []).catch((e: unknown) => log.warn(`approval prompt: ${errorText(e)}`));
-    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage: context.secrets });
+    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage: context.secrets, stopMarks });
   } catch (e) {
     // VS Code only logs a failed activation; say it where the user looks.
     void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);

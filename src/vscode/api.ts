@@ -6,6 +6,7 @@
  * production any extension could read `exports`.
  */
 import * as vscode from 'vscode';
+import type { StopMarks } from '../core/peer/stopMarks';
 import type { BackendSnapshot, ProxyServer, TokenCredentialLike } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
 import type { PoolState, StatusBarModel } from '../core/view';
@@ -57,16 +58,18 @@ export interface AoaiPoolApi {
   useTokenCredential?(credential: TokenCredentialLike | undefined): void;
   /** The extension's SecretStorage as is (to plant keys in the form an older version stored them). */
   secretStorage?(): vscode.SecretStorage;
+  /** The file that says "stopped by hand" for a port, shared by every window of the install. */
+  stopMarks?(): StopMarks;
 }
 
 export function createApi(
   mode: vscode.ExtensionMode,
   parts: {
     controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog;
-    roleHints: RoleHints; approval: WorkspaceApproval; secretStorage: vscode.SecretStorage;
+    roleHints: RoleHints; approval: WorkspaceApproval; secretStorage: vscode.SecretStorage; stopMarks: StopMarks;
   },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage } = parts;
+  const { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage, stopMarks } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -95,5 +98,6 @@ export function createApi(
     forgetApprovals: () => approval.forgetAll(),
     useTokenCredential: (c) => auth.useTestCredential(c),
     secretStorage: () => secretStorage,
+    stopMarks: () => stopMarks,
   };
 }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { type ProxyServer, type BackendSnapshot, type ConfigIssue, type CredentialSource, type PoolConfig, type Redactor } from '../core';
 import { credentialProblem } from '../core/auth/credentials';
 import { heldByPeer } from '../core/peer/follower';
+import type { StopMarks } from '../core/peer/stopMarks';
 import type { SimulatedBackend } from '../core/simulator';
 import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
 import type { WorkspaceApproval } from './approval';
@@ -27,6 +28,8 @@ export interface ControllerDeps {
   approval: WorkspaceApproval;
   /** Shows invalid settings to the user (the pool itself keeps the last good config). */
   reportConfigErrors: (errors: readonly ConfigIssue[]) => void;
+  /** Tells the other windows that the user stopped the pool here by hand, so none takes the port over. */
+  stopMarks?: StopMarks;
 }
 
 export class PoolController implements vscode.Disposable {
@@ -113,7 +116,12 @@ export class PoolController implements vscode.Disposable {
 
   stop(): Promise<void> {
     this.userStopped = true;
-    return this.enqueue(() => this.doStop(false));
+    return this.enqueue(async () => {
+      const owned = this.proxy?.port;
+      await this.doStop(false);
+      // Stopped by hand where the port is owned: the followers must not take it over.
+      if (owned !== undefined) await this.deps.stopMarks?.mark(owned).catch((e: unknown) => this.deps.log.warn(`cannot tell other windows the pool was stopped: ${String(e)}`));
+    });
   }
 
   restart(): Promise<void> {
@@ -262,6 +270,7 @@ export class PoolController implements vscode.Disposable {
       await proxy.start();
       this.proxy = proxy;
       this.userStopped = false;
+      await this.deps.stopMarks?.clear(proxy.port).catch(() => undefined);
       const simulated = this.mode === 'simulated';
       this.deps.log.info(`listening on ${proxy.url} with ${config.backends.length} backend(s)${simulated ? ' (simulated)' : ''}`);
       this.setState({ status: 'running', url: proxy.url, port: proxy.port, simulated });
@@ -321,6 +330,13 @@ export class PoolController implements vscode.Disposable {
   private takeOver(port: number): void {
     void this.enqueue(async () => {
       if (this.userStopped || this.state.status !== 'elsewhere' || this.state.port !== port) return;
+      if (await this.deps.stopMarks?.isMarked(port)) {
+        this.deps.log.info(`the pool on http://127.0.0.1:${port} was stopped by hand in another window; this window leaves it stopped`);
+        this.unfollow();
+        this.setState({ status: 'stopped', url: undefined, port: undefined, simulated: false });
+        this.poolEmitter.fire();
+        return;
+      }
       this.deps.log.info(`taking over http://127.0.0.1:${port}`);
       await this.deps.secrets.reload(this.settings.lastGood?.backends.map((b) => b.name) ?? []);
       await this.doStart().catch((e: unknown) => this.deps.log.warn(`could not take over port ${port}: ${this.deps.redactor.mask(String((e as Error)?.message ?? e))}`));

@@ -77,6 +77,46 @@ suite('several windows', () => {
     await api.whenIdle();
     assert.equal(api.state().status, 'stopped', JSON.stringify(api.state()));
   });
+
+  test('when the owner\'s user stopped the pool by hand there, this window leaves the port alone', async () => {
+    const [east, north] = await pool.sims.start([{ name: 'east' }, { name: 'north' }]);
+    owner = await otherWindowPool(east!, north!);
+    const port = owner.port;
+    await follow(east!, port);
+    // What the owning window's Stop Proxy writes (the next test shows it does), then its pool goes.
+    await api.stopMarks().mark(port);
+    try {
+      await owner.close();
+      owner = undefined;
+      await waitFor(() => api.state().status === 'stopped', 'this window stopped, not following', api, 15_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      await api.whenIdle();
+      assert.equal(api.state().status, 'stopped', JSON.stringify(api.state()));
+    } finally {
+      await api.stopMarks().clear(port);
+    }
+  });
+
+  test('Stop Proxy in the window that owns the port tells the others; a start clears it', async () => {
+    const [east] = await pool.sims.start([{ name: 'east' }]);
+    await configureBackends(api, [backendFor(east!)]);
+    await setApiKey(api, east!.name, east!.apiKey);
+    await vscode.commands.executeCommand('aoaiPool.startProxy');
+    const port = api.state().port!;
+    assert.equal(api.state().status, 'running');
+    assert.equal(await api.stopMarks().isMarked(port), false);
+    await vscode.commands.executeCommand('aoaiPool.stopProxy');
+    await api.whenIdle();
+    assert.equal(await api.stopMarks().isMarked(port), true);
+    await setSetting('port', port);
+    await vscode.commands.executeCommand('aoaiPool.startProxy');
+    await api.whenIdle();
+    assert.equal(api.state().port, port);
+    assert.equal(await api.stopMarks().isMarked(port), false);
+    await vscode.commands.executeCommand('aoaiPool.stopProxy');
+    await api.whenIdle();
+    await api.stopMarks().clear(port);
+  });
 });
 
 function isDeep(a: unknown, b: unknown): boolean {
