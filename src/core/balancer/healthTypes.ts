@@ -66,6 +66,15 @@ export interface BackendSnapshot {
 /** What changed: the status side (status, reason, rests) or only counters (requests, latency, quota headers). */
 export type HealthChange = 'status' | 'counters';
 
+/**
+ * Why a candidate was passed over: a rest of its backend, or (quota routing,
+ * issue 10) the request does not fit the deployment's quota now.
+ */
+export type SkipReason = Rest['reason'] | 'quota';
+
+/** What a skip says: until when, and why in words. */
+export type SkipDetail = Pick<Rest, 'until' | 'text'>;
+
 /** Why a backend cannot take a request for a deployment now. */
 export interface Rest {
   reason: 'disabled' | 'credential' | 'misconfigured' | 'ejected' | 'throttled' | 'notFound';

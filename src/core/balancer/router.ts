@@ -30,7 +30,9 @@ import { QuotaModel, type QuotaLimits, type QuotaSnapshot } from './quotaModel';
 import { SizeRest } from './sizeRest';
 import type { HeaderBag, ThrottleDelay } from './throttle';
 
-export type RoutingMode = 'quota' | 'roundRobin';
+import type { RoutingMode } from '../config/types';
+
+export type { RoutingMode };
 
 export interface RouterTarget {
   /** Backend name, unique among one request's targets. */
@@ -120,6 +122,24 @@ export class QuotaRouter<T extends RouterTarget> {
 
   constructor(options: RouterOptions = {}) {
     this.options = { ...ROUTER_DEFAULTS, ...options };
+  }
+
+  /**
+   * A config reload: the new options apply at once (queues included; the
+   * minute's length stays, the models are built on it), and the state of
+   * deployments no longer configured is dropped. The rest carries over.
+   */
+  reconfigure(options: RouterOptions, quotaKeys: ReadonlySet<string>): void {
+    Object.assign(this.options, options, { minuteMs: this.options.minuteMs });
+    for (const a of this.aliases.values()) {
+      a.queue.limits.maxLength = this.options.maxQueueLength;
+      a.queue.limits.maxBytes = this.options.maxQueuedBytes;
+    }
+    for (const k of this.models.keys()) {
+      if (quotaKeys.has(k)) continue;
+      this.models.delete(k);
+      this.rests.delete(k);
+    }
   }
 
   /** Where this request goes now, whether it waits, or why it is refused. */

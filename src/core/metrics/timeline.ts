@@ -64,7 +64,7 @@ export function buildTimeline(trace: Trace, record: RequestRecord): TimelineEntr
 
 /** How each rest reads: "cooling down, 4.2 s more: 429 on gpt-4o, resting 7 s (retry-after-ms)". */
 const REST_WORDS: Partial<Record<SkipCode, string>> = {
-  cooling: 'cooling down', ejected: 'ejected', misconfigured: 'misconfigured', notFound: 'deployment not found',
+  cooling: 'cooling down', ejected: 'ejected', misconfigured: 'misconfigured', notFound: 'deployment not found', quota: 'does not fit its quota',
 };
 
 function restEntry(s: SkipStep, mask: (text: string) => string): TimelineEntry {
