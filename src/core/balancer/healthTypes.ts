@@ -34,6 +34,20 @@ export interface DeploymentSnapshot {
   cooldownUntil: number;
   lastStatus: number | undefined;
   requests: number;
+  /** Quota routing (issue 10): the deployment's quota as the pool models it; absent until it is known or used. */
+  quota?: DeploymentQuota;
+}
+
+/** A deployment's quota now: limits, what the pool may still send, and what waits for the alias. */
+export interface DeploymentQuota {
+  limitTokens: number | undefined;
+  limitRequests: number | undefined;
+  /** Tokens that could be sent now (the tighter of the minute and the 10 s window). */
+  remainingTokens: number | undefined;
+  remainingRequests: number | undefined;
+  /** Requests waiting for quota on this deployment's alias (the queue is per alias), and their tokens. */
+  queued: number;
+  queuedTokens: number;
 }
 
 /** What the tree, `/_pool/health` and the events show. Never holds a secret. */

@@ -11,7 +11,7 @@ import { Router, type RouteCandidate, type RouteRequest } from '../balancer/rout
 import type { BackendConfig, PoolConfig } from '../config/types';
 import type { UpstreamAuth } from '../auth/credentials';
 import { Upstreams } from './upstream';
-import { QuotaRouting, QuotaTarget } from './quotaRoute';
+import { QuotaRouting, QuotaTarget, withQuota } from './quotaRoute';
 
 /** A backend for one request's alias: the deployment it maps to, and its health. */
 export class PoolCandidate implements RouteCandidate {
@@ -132,7 +132,8 @@ export class PoolRuntime {
   }
 
   snapshots(now = Date.now()): BackendSnapshot[] {
-    return this.health.snapshots(now);
+    const list = this.health.snapshots(now);
+    return this.config.routing === 'quota' ? withQuota(list, this.quota.router, now) : list;
   }
 
   private build(pairs: readonly (readonly [BackendConfig, BackendHealth])[], alias: string): PoolCandidate[] {

@@ -22,6 +22,7 @@ import { QuotaRouter, type RouterOptions, type RouterTarget, type Ticket } from 
 import type { QuotaLimits } from '../balancer/quotaModel';
 import type { RouteDecision, SkipListener } from '../balancer/route';
 import type { DeploymentInfo, PoolConfig } from '../config/types';
+import type { BackendSnapshot } from '../balancer/healthTypes';
 import { countTokens } from '../tokens';
 import type { ProxyContext } from './context';
 import type { PoolCandidate } from './pool';
@@ -87,6 +88,22 @@ function routerOptions(config: PoolConfig): Required<RouterOptions> {
     mode: config.routing, maxWaitMs: config.queue.maxWaitMs, maxQueueLength: config.queue.maxLength, maxQueuedBytes: config.queue.maxMB * 2 ** 20,
     minuteMs: config.quotaMinuteMs, defaultRestMs: config.cooldown.defaultSec * 1000, maxRestMs: config.cooldown.maxSec * 1000,
   };
+}
+
+/** Health snapshots with each deployment's quota (limits, remaining now, queued), for `/_pool/health` and the tree. */
+export function withQuota(list: BackendSnapshot[], router: QuotaRouter<QuotaTarget>, now: number): BackendSnapshot[] {
+  return list.map((s) => ({
+    ...s,
+    deployments: s.deployments.map((d) => {
+      const q = router.quota(quotaKeyOf(s.name, d.deployment), now);
+      const w = router.queued(d.alias);
+      if (!q && w.length === 0) return d;
+      return { ...d, quota: {
+        limitTokens: q?.limitTokens, limitRequests: q?.limitRequests, remainingTokens: q?.remainingTokens, remainingRequests: q?.remainingRequests,
+        queued: w.length, queuedTokens: w.tokens,
+      } };
+    }),
+  }));
 }
 
 /** Why quota routing refused a request: it would wait too long (`busy`), or it never fits (`tooLarge`). */
