@@ -11,6 +11,7 @@ import { AzureOpenAI } from 'openai';
 import { CLIENT_KEY, chatPath, closeAll, send, sleep, startProxy } from '../../helpers/net';
 import { startSimulatedBackends, type SimulatedBackend } from '../../../src/core/simulator';
 import { isEncodingLoaded } from '../../../src/core/tokens';
+import type { TimelineEntry } from '../../../src/core/events';
 
 const KEYS = { a: 'key-a-000000000000', b: 'key-b-000000000000' };
 const open: SimulatedBackend[] = [];
@@ -101,6 +102,10 @@ describe('quota routing', () => {
     expect(r.headers['x-ms-retry-after-ms']).toBe(String(ms));
     expect(r.headers['retry-after']).toBe(String(Math.ceil(ms / 1000)));
     expect(a!.requests).toHaveLength(1);
+    // The request's timeline says why.
+    const t = (await send(url, { path: '/_pool/requests?limit=1' })).json().requests[0].timeline as TimelineEntry[];
+    expect(t.filter((e) => e.type === 'skip').map((e) => e.type === 'skip' && [e.backend, e.code])).toEqual([['a', 'quota']]);
+    expect(t.at(-1)).toMatchObject({ type: 'outcome', status: 429, summary: expect.stringContaining('quota') as string });
     // True: after that long the deployment itself admits a request of that size.
     await sleep(ms);
     expect((await send(a!.url, { path: chatPath('gpt-4o'), key: KEYS.a, body: chat(9000) })).status).toBe(200);
