@@ -248,12 +248,13 @@ class QuotaRoute implements RequestRoute {
     if (!this.ctx.res.headersSent) this.ctx.res.setHeader(QUEUED_MS_HEADER, String(Math.round(this.queuedMs)));
   }
 
-  /** Health rests of the untried candidates, and (when `quotaText`) that the others do not fit their quota. */
+  /** Why the untried candidates other than `chosen` got nothing: a health rest, or (when `quotaText`) their quota. */
   private reportSkips(tried: ReadonlySet<string>, now: number, onSkip: SkipListener<PoolCandidate>, quotaText: string | undefined, chosen?: string): void {
     for (const t of this.targets) {
       const c = t.candidate;
       if (tried.has(c.name) || c.name === chosen) continue;
-      const rest = c.downUntil > now ? c.rest(now) : undefined;
+      // Its health rest when it has one (a 429's cooldown included: the rest by size came from it), as round-robin reports it.
+      const rest = c.availableAt > now ? c.rest(now) : undefined;
       if (rest) onSkip(c, rest.reason, rest);
       else if (quotaText) onSkip(c, 'quota', { until: Infinity, text: quotaText });
     }
