@@ -83,6 +83,17 @@ describe('quota routing', () => {
     expect(throttledAt(a!)).toBe(1);
   });
 
+  it('fails over after a 429 at once, and the next request of that size skips the resting deployment, saying why', async () => {
+    const [a, b] = await sims([60_000, 60_000]);
+    expect((await send(a!.url, { path: chatPath('gpt-4o'), key: KEYS.a, body: chat(8000) })).status).toBe(200);
+    const { url } = await pool([a!, b!], [{}, {}]);
+    for (let i = 0; i < 2; i++) expect((await ask(url, 4000)).status).toBe(200);
+    expect([a!.requests.length, b!.requests.length, throttledAt(a!)]).toEqual([2, 2, 1]);
+    const t = (await send(url, { path: '/_pool/requests?limit=1' })).json().requests[0].timeline as TimelineEntry[];
+    const steps = t.flatMap((e) => e.type === 'skip' ? [`skip ${e.backend} ${e.code}`] : e.type === 'attempt' ? [`attempt ${e.backend} ${e.status}`] : []);
+    expect(steps).toEqual(['skip a cooling', 'attempt b 200']);
+  });
+
   it('answers at once, with a retry time that is true for the size, when the wait would pass queue.maxWaitMs', async () => {
     // A minute of 15 s: the 10 s window is 2.5 s.
     const [a] = await sims([60_000], 4);
