@@ -12,6 +12,7 @@ import { CLIENT_KEY, chatPath, closeAll, send, sleep, startProxy } from '../../h
 import { startSimulatedBackends, type SimulatedBackend } from '../../../src/core/simulator';
 import { isEncodingLoaded } from '../../../src/core/tokens';
 import type { TimelineEntry } from '../../../src/core/events';
+import { validateConfig } from '../../../src/core/config';
 
 const KEYS = { a: 'key-a-000000000000', b: 'key-b-000000000000' };
 const open: SimulatedBackend[] = [];
@@ -61,6 +62,21 @@ describe('quota routing', () => {
     expect(throttledAt(a!) + throttledAt(b!)).toBe(0);
     // Sized by characters, as Azure admits: loading the tokenizer would stall every request for about a second.
     expect(isEncodingLoaded('o200k_base')).toBe(false);
+  });
+
+  it('remembers what it sent across a config reload', async () => {
+    const [a, b] = await sims([60_000, 60_000]);
+    const members = [{ tpm: 60_000, weight: 3 }, { tpm: 60_000, weight: 1 }];
+    const { url, proxy } = await pool([a!, b!], members);
+    expect((await ask(url, 6000)).status).toBe(200);
+    const raw = { port: 0, healthProbe: { intervalSec: 0 }, maxAttempts: 2, backends: [a!, b!].map((s, i) => ({ name: s.name, endpoint: s.url, weight: members[i]!.weight, deployments: { 'gpt-4o': { deployment: 'gpt-4o', tpm: 60_000 } } })) };
+    const next = validateConfig(raw);
+    if (!next.ok) throw new Error(JSON.stringify(next.errors));
+    proxy.reload(next.config);
+    expect((await ask(url, 6000)).status).toBe(200);
+    // The first went where there was most room per weight; the reloaded pool knows that window is spent.
+    expect([a!.requests.length, b!.requests.length]).toEqual([1, 1]);
+    expect(throttledAt(a!) + throttledAt(b!)).toBe(0);
   });
 
   it('rests a deployment by size after a 429: a large request is refused, a small one still goes', async () => {
