@@ -8,7 +8,7 @@
  * - `roundRobin`: our proxy as it is today (smooth weighted round-robin,
  *   weights 1/2/3 in proportion to the TPMs, the best a user can do today);
  * - `failover`: a plain failover proxy (./failoverProxy.mjs), the reference;
- * - `quota`: SLOT for quota-aware routing, see `quotaTarget` below.
+ * - `quota`: quota-aware routing (`quotaTarget` below).
  *
  * Reported per target and load: see ./quotaReport.mjs.
  */
@@ -35,19 +35,12 @@ export const QUOTA_SCENARIO = {
 };
 
 /**
- * SLOT for the `quota` column. When the proxy config accepts
- * `"routing": "quota"`, return its config here (same backends as
- * `roundRobin`, plus the time scale: the proxy's quota minute must be
- * 60000 / timeScale ms and its maximum queue wait scaled alike), e.g.
- *
- *   return { ...base, routing: 'quota', quota: { minuteMs: 60_000 / timeScale, maxWaitMs: 5000 / timeScale } };
- *
- * and report the queueing delay in an `x-aoai-pool-queued-ms` response
- * header (the client reads it). Until then: undefined, and the column is
- * left out.
+ * The `quota` column: the same backends with `"routing": "quota"`, the
+ * proxy's quota minute as long as the simulator's (60000 / timeScale ms) and
+ * its longest queue wait scaled alike (5 s of simulated time).
  */
-function quotaTarget(_base, _timeScale) {
-  return undefined;
+function quotaTarget(base, timeScale) {
+  return { ...base, routing: 'quota', quotaMinuteMs: 60_000 / timeScale, queue: { maxWaitMs: Math.round(5000 / timeScale) } };
 }
 
 export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, log, minutes }) {
@@ -68,7 +61,7 @@ export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, lo
   const targets = {};
   const started = [];
   try {
-    const rr = await startProxy('quota-roundrobin.json', base, [], keyEnv);
+    const rr = await startProxy('quota-roundrobin.json', { ...base, routing: 'roundRobin' }, [], keyEnv);
     started.push(rr.child);
     targets.roundRobin = `${rr.url}${PATH}`;
     const quotaConfig = quotaTarget(base, sc.timeScale);
@@ -86,7 +79,7 @@ export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, lo
 
     const poolTpm = sc.tpms.reduce((a, b) => a + b, 0);
     const names = Object.keys(targets);
-    log(`quota: ${sims.map((s) => `${s.name} ${s.tpm / 1000}k TPM`).join(', ')}; a minute lasts ${minuteMs} ms; ${minutes} minutes per cell; loads ${sc.loads.map((l) => `${l * 100}%`).join(', ')}; targets ${names.join(', ')}${targets.quota ? '' : ' (quota routing slot empty)'}`);
+    log(`quota: ${sims.map((s) => `${s.name} ${s.tpm / 1000}k TPM`).join(', ')}; a minute lasts ${minuteMs} ms; ${minutes} minutes per cell; loads ${sc.loads.map((l) => `${l * 100}%`).join(', ')}; targets ${names.join(', ')}`);
     const cells = [];
     for (const [li, load] of sc.loads.entries()) {
       for (const [ti, t] of names.entries()) {

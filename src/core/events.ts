@@ -21,7 +21,9 @@ export type { TokenUsage } from './metrics/usage';
  */
 export type SkipCode =
   | 'disabled' | 'credential' | 'noDeployment' | 'cooling' | 'ejected' | 'misconfigured' | 'notFound' | 'pinned'
-  | 'notNeeded' | 'attemptLimit' | 'retryBudget' | 'clientGone';
+  | 'notNeeded' | 'attemptLimit' | 'retryBudget' | 'clientGone'
+  /** Quota routing (issue 10): the request does not fit the deployment's quota now. */
+  | 'quota';
 
 /**
  * One step of a request's route through the pool, in the order it happened.

@@ -174,7 +174,8 @@ describe('a deployment the resource lacks', () => {
       res.writeHead(429, { 'retry-after-ms': '8000' });
       res.end();
     });
-    const { url } = await startProxy({ backends: [
+    // Round-robin's PoolThrottled; quota routing answers QuotaBusy with the same time (quotaRouting.test.ts).
+    const { url } = await startProxy({ routing: 'roundRobin', backends: [
       { name: 'hot', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },
       { name: 'missing', endpoint: missing.url, priority: 2, deployments: ['gpt-4o'] },
     ] });

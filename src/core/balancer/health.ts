@@ -32,7 +32,7 @@
 import type { BackendConfig } from '../config/types';
 import type { BackendSnapshot, BackendStatus, CredentialProblemState, DeploymentSnapshot, HealthChange, Rest } from './healthTypes';
 
-export type { BackendSnapshot, BackendStatus, CredentialProblemState, DeploymentSnapshot, DeploymentStatus, HealthChange, Rest } from './healthTypes';
+export type { BackendSnapshot, BackendStatus, CredentialProblemState, DeploymentQuota, DeploymentSnapshot, DeploymentStatus, HealthChange, Rest } from './healthTypes';
 
 /** Ejection after this many consecutive failures, for 5s, 10s, 20s ... up to 5 min. */
 export const EJECT_AFTER_FAILURES = 3;

@@ -34,6 +34,20 @@ export interface DeploymentSnapshot {
   cooldownUntil: number;
   lastStatus: number | undefined;
   requests: number;
+  /** Quota routing (issue 10): the deployment's quota as the pool models it; absent until it is known or used. */
+  quota?: DeploymentQuota;
+}
+
+/** A deployment's quota now: limits, what the pool may still send, and what waits for the alias. */
+export interface DeploymentQuota {
+  limitTokens: number | undefined;
+  limitRequests: number | undefined;
+  /** Tokens that could be sent now (the tighter of the minute and the 10 s window). */
+  remainingTokens: number | undefined;
+  remainingRequests: number | undefined;
+  /** Requests waiting for quota on this deployment's alias (the queue is per alias), and their tokens. */
+  queued: number;
+  queuedTokens: number;
 }
 
 /** What the tree, `/_pool/health` and the events show. Never holds a secret. */
@@ -65,6 +79,15 @@ export interface BackendSnapshot {
 
 /** What changed: the status side (status, reason, rests) or only counters (requests, latency, quota headers). */
 export type HealthChange = 'status' | 'counters';
+
+/**
+ * Why a candidate was passed over: a rest of its backend, or (quota routing,
+ * issue 10) the request does not fit the deployment's quota now.
+ */
+export type SkipReason = Rest['reason'] | 'quota';
+
+/** What a skip says: until when, and why in words. */
+export type SkipDetail = Pick<Rest, 'until' | 'text'>;
 
 /** Why a backend cannot take a request for a deployment now. */
 export interface Rest {

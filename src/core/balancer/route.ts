@@ -12,6 +12,7 @@
  * with the names clients invent.
  */
 import type { Rest } from './health';
+import type { SkipDetail, SkipReason } from './healthTypes';
 import { pick, type Candidate, type RoundRobinState } from './pick';
 
 /** A backend for one request's deployment, as the router sees it. */
@@ -44,9 +45,9 @@ export type RouteDecision<C extends RouteCandidate> =
   | { kind: 'none'; retryAt: number | undefined };
 
 /** Why a candidate was passed over, for the request's timeline. */
-export type SkipReason = Rest['reason'];
+export type { SkipReason };
 
-export type SkipListener<C extends RouteCandidate> = (candidate: C, reason: SkipReason, rest: Rest) => void;
+export type SkipListener<C extends RouteCandidate> = (candidate: C, reason: SkipReason, rest: SkipDetail) => void;
 
 /** The round-robin key every name that is not a configured alias shares. */
 const SHARED = '\u0000other';

@@ -1,4 +1,4 @@
-import type { CooldownConfig, HealthProbeConfig, TimeoutConfig } from './types';
+import type { CooldownConfig, HealthProbeConfig, QueueConfig, RoutingMode, TimeoutConfig } from './types';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -29,6 +29,21 @@ export const DEFAULT_COOLDOWN: CooldownConfig = {
   defaultSec: 10,
   maxSec: 300,
 };
+
+export const DEFAULT_ROUTING: RoutingMode = 'quota';
+
+/**
+ * A few seconds: long enough for a 10 s token window to free room for most
+ * requests, short enough that a client (whose SDK waits 60 s or more) is
+ * never left hanging; past it the pool answers 429 with a true retry time.
+ */
+export const DEFAULT_QUEUE: QueueConfig = {
+  maxWaitMs: 5000,
+  maxLength: 1000,
+  maxMB: 64,
+};
+
+export const DEFAULT_QUOTA_MINUTE_MS = 60_000;
 
 /** Loopback names the proxy answers to; any other Host is refused (DNS rebinding). */
 export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1', '[::1]'];

@@ -6,7 +6,7 @@
  * `x-expect` is our own annotation: the phrase that completes
  * "<path>: must be ..." when a value is wrong, so every error reads as a fix.
  */
-import { DEFAULT_COOLDOWN, DEFAULT_HEALTH_PROBE, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_TIMEOUTS } from './defaults';
+import { DEFAULT_COOLDOWN, DEFAULT_HEALTH_PROBE, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_QUEUE, DEFAULT_QUOTA_MINUTE_MS, DEFAULT_ROUTING, DEFAULT_TIMEOUTS } from './defaults';
 
 /** Azure deployment names: letters, digits, `.`, `_`, `-`; up to 64 characters. */
 export const DEPLOYMENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
@@ -229,6 +229,30 @@ export const poolConfigSchema = {
         maxSec: { type: 'integer', minimum: 1, maximum: 86_400, default: DEFAULT_COOLDOWN.maxSec, markdownDescription: 'Upper bound for any throttle header.', 'x-expect': 'an integer number of seconds 1-86400' },
       },
       'x-expect': 'an object {defaultSec, maxSec}',
+    },
+    routing: {
+      type: 'string', enum: ['quota', 'roundRobin'], default: DEFAULT_ROUTING,
+      enumDescriptions: [
+        'Send each request where it fits the deployment\'s tokens-per-minute quota (configured `tpm`, corrected by the `x-ratelimit-*` headers), best priority group first; hold it briefly when nothing fits now.',
+        'Weighted round-robin inside the best priority group; a 429 rests that deployment for the time its headers say.',
+      ],
+      markdownDescription: 'How the pool chooses a backend. `quota` keeps a model of each deployment\'s quota and sends a request only where it fits; `roundRobin` is the older behaviour.',
+      'x-expect': 'one of "quota", "roundRobin"',
+    },
+    queue: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxWaitMs: ms(0, 600_000, DEFAULT_QUEUE.maxWaitMs, 'Quota routing: longest a request waits for quota. A request that would wait longer is answered 429 at once, with `Retry-After`/`retry-after-ms` true for its size. `0`: never wait.'),
+        maxLength: { type: 'integer', minimum: 1, maximum: 100_000, default: DEFAULT_QUEUE.maxLength, markdownDescription: 'Quota routing: most requests waiting for quota per model alias.', 'x-expect': 'an integer 1-100000' },
+        maxMB: { type: 'integer', minimum: 1, maximum: 4096, default: DEFAULT_QUEUE.maxMB, markdownDescription: 'Quota routing: most request-body megabytes held by waiting requests per model alias.', 'x-expect': 'an integer number of megabytes 1-4096' },
+      },
+      'x-expect': 'an object {maxWaitMs, maxLength, maxMB}',
+    },
+    quotaMinuteMs: {
+      type: 'integer', minimum: 100, maximum: 60_000, default: DEFAULT_QUOTA_MINUTE_MS,
+      markdownDescription: 'Length of a quota minute in ms. Leave at 60000 with Azure; only a simulator started with `--time-scale N` needs 60000 / N.',
+      'x-expect': 'an integer number of milliseconds 100-60000',
     },
     logRequests: { type: 'boolean', default: true, markdownDescription: 'Log one line per request.', 'x-expect': 'true or false' },
     apim: { ...apimSchema, 'x-expect': 'an object {serviceName, apiName, apiPath, poolName, tokensPerMinute, tokenMetrics}' },

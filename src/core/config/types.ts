@@ -81,6 +81,9 @@ export interface RawPoolConfig {
   timeouts?: Partial<TimeoutConfig>;
   healthProbe?: Partial<HealthProbeConfig>;
   cooldown?: Partial<CooldownConfig>;
+  routing?: RoutingMode;
+  queue?: Partial<QueueConfig>;
+  quotaMinuteMs?: number;
   logRequests?: boolean;
   apim?: RawApimConfig;
 }
@@ -134,6 +137,24 @@ export interface CooldownConfig {
   maxSec: number;
 }
 
+/**
+ * How the pool chooses a backend (issue 10). `quota`: by each deployment's
+ * tokens-per-minute headroom, holding a request briefly when nothing fits;
+ * `roundRobin`: smooth weighted round-robin, resting a deployment after a 429.
+ */
+export type RoutingMode = 'quota' | 'roundRobin';
+export const ROUTING_MODES: readonly RoutingMode[] = ['quota', 'roundRobin'];
+
+/** The admission queue of quota routing: requests wait here for quota, never longer than `maxWaitMs`. */
+export interface QueueConfig {
+  /** Longest a request waits for quota; a longer projected wait is answered 429 at once. */
+  maxWaitMs: number;
+  /** Requests waiting per alias. */
+  maxLength: number;
+  /** Body megabytes held by waiting requests per alias. */
+  maxMB: number;
+}
+
 export interface ApimConfig {
   serviceName: string | undefined;
   apiName: string | undefined;
@@ -153,6 +174,10 @@ export interface PoolConfig {
   timeouts: TimeoutConfig;
   healthProbe: HealthProbeConfig;
   cooldown: CooldownConfig;
+  routing: RoutingMode;
+  queue: QueueConfig;
+  /** Length of a quota minute: 60000, shorter only against a time-scaled simulator. */
+  quotaMinuteMs: number;
   logRequests: boolean;
   apim: ApimConfig;
 }

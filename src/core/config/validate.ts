@@ -7,7 +7,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { poolConfigSchema } from './schema';
 import {
   DEFAULT_COOLDOWN, DEFAULT_HEALTH_PROBE, DEFAULT_HOST, DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_TIMEOUTS, LOOPBACK_HOSTS, defaultApiKeyEnv,
+  DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_QUEUE, DEFAULT_QUOTA_MINUTE_MS, DEFAULT_ROUTING, DEFAULT_TIMEOUTS, LOOPBACK_HOSTS, defaultApiKeyEnv,
 } from './defaults';
 import type { BackendConfig, ConfigIssue, ConfigResult, DeploymentInfo, PoolConfig, RawBackendConfig, RawPoolConfig } from './types';
 import { closest } from '../util/didYouMean';
@@ -177,6 +177,9 @@ function normalize(cfg: RawPoolConfig): PoolConfig {
     timeouts: { ...DEFAULT_TIMEOUTS, ...cfg.timeouts },
     healthProbe: { ...DEFAULT_HEALTH_PROBE, ...cfg.healthProbe },
     cooldown: { ...DEFAULT_COOLDOWN, ...cfg.cooldown },
+    routing: cfg.routing ?? DEFAULT_ROUTING,
+    queue: { ...DEFAULT_QUEUE, ...cfg.queue },
+    quotaMinuteMs: cfg.quotaMinuteMs ?? DEFAULT_QUOTA_MINUTE_MS,
     logRequests: cfg.logRequests ?? true,
     apim: {
       serviceName: cfg.apim?.serviceName,

@@ -4,7 +4,7 @@
  * one that got nothing got nothing, each attempt, and the outcome.
  */
 import type { RequestRecord, SkipCode, TimelineEntry } from '../events';
-import { AttemptStep, type SkipStep, type Trace } from './trace';
+import { AttemptStep, SkipStep, type Trace } from './trace';
 
 /** Seconds (or ms under one second) from now until `until`, for reasons read later. */
 export function restFor(until: number, now: number): string {
@@ -64,7 +64,7 @@ export function buildTimeline(trace: Trace, record: RequestRecord): TimelineEntr
 
 /** How each rest reads: "cooling down, 4.2 s more: 429 on gpt-4o, resting 7 s (retry-after-ms)". */
 const REST_WORDS: Partial<Record<SkipCode, string>> = {
-  cooling: 'cooling down', ejected: 'ejected', misconfigured: 'misconfigured', notFound: 'deployment not found',
+  cooling: 'cooling down', ejected: 'ejected', misconfigured: 'misconfigured', notFound: 'deployment not found', quota: 'does not fit its quota',
 };
 
 function restEntry(s: SkipStep, mask: (text: string) => string): TimelineEntry {
@@ -97,7 +97,9 @@ function summary(r: RequestRecord, attempts: number, trace: Trace): string {
     return r.status < 400 ? `served by ${r.backend}${after}` : `${r.backend}'s ${r.status} passed on${after}: no better answer came`;
   }
   switch (r.status) {
-    case 429: return 'every candidate is resting: the pool answered 429 with the time until the first is back';
+    case 429: return trace.steps.some((s) => s instanceof SkipStep && s.code === 'quota')
+      ? 'no deployment has quota for it within queue.maxWaitMs: the pool answered 429 with the time a request of its size fits'
+      : 'every candidate is resting: the pool answered 429 with the time until the first is back';
     case 404: return attempts ? 'not found on any backend' : 'no backend serves this alias';
     case 409: return 'the stored objects live on different backends';
     case 502: return 'no backend answered';

@@ -13,7 +13,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SkipCode } from '../events';
-import type { Rest } from '../balancer/healthTypes';
+import type { SkipDetail, SkipReason } from '../balancer/healthTypes';
 import type { Verdict } from '../balancer/observe';
 import type { Sample } from './series';
 
@@ -30,7 +30,7 @@ export interface TraceCandidate {
  * Hears a candidate passed over without being sent anything: the router's
  * `SkipListener` shape, so the trace's own listener is the router's.
  */
-export type TraceSkipListener = (candidate: { readonly name: string }, reason: Rest['reason'], rest: Rest) => void;
+export type TraceSkipListener = (candidate: { readonly name: string }, reason: SkipReason, rest: SkipDetail) => void;
 
 /**
  * What an upstream attempt exposes about itself (the proxy's `Exchange` does):
@@ -126,8 +126,8 @@ const NONE: readonly never[] = [];
 const identity = (t: string): string => t;
 
 /** The router's reasons as the timeline names them. */
-const SKIP_CODE: Readonly<Record<Rest['reason'], SkipCode>> = {
-  disabled: 'disabled', credential: 'credential', misconfigured: 'misconfigured', ejected: 'ejected', throttled: 'cooling', notFound: 'notFound',
+const SKIP_CODE: Readonly<Record<SkipReason, SkipCode>> = {
+  disabled: 'disabled', credential: 'credential', misconfigured: 'misconfigured', ejected: 'ejected', throttled: 'cooling', notFound: 'notFound', quota: 'quota',
 };
 
 /** What the timeline needs to know about the pool the request ran on (a `PoolConfig` is one). */

@@ -9,6 +9,7 @@ import type { Rest } from '../balancer/health';
 import type { ProxyContext } from './context';
 import type { Attempts } from './attempt';
 import { sendPoolError } from './poolErrors';
+import type { QuotaRefusal } from './quotaRoute';
 
 /** No backend serves the alias at all. */
 export function answerNotServed(ctx: ProxyContext): void {
@@ -44,6 +45,13 @@ export async function answerAfterAttempts(ctx: ProxyContext, run: Attempts): Pro
   const held = run.held;
   run.held = undefined;
   const candidates = run.targets.candidates;
+  const refused = run.route.refused;
+  if (refused) {
+    // Quota routing's own answer: true for this request's size, better than any one backend's 429.
+    held?.exchange.discard();
+    answerRefused(ctx, refused);
+    return;
+  }
   if (held && run.targets.probe404 && held.head.statusCode === 404) {
     held.exchange.discard();
     record.status = 404;
@@ -118,6 +126,24 @@ function throttled(ctx: ProxyContext, until: number, now: number): void {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   ctx.record.status = 429;
   sendPoolError(ctx.res, 'PoolThrottled', { alias: ctx.alias, seconds }, { 'retry-after': String(seconds), 'retry-after-ms': String(waitMs) });
+}
+
+/**
+ * Quota routing refused the request: it would wait longer than
+ * `queue.maxWaitMs` (429 with the time a request of its size fits, in every
+ * header the SDKs read), or it is larger than any deployment's minute (429
+ * without a retry time, as Azure answers it: waiting does not help).
+ */
+function answerRefused(ctx: ProxyContext, r: QuotaRefusal): void {
+  ctx.record.status = 429;
+  if (r.reason === 'tooLarge' || r.retryAfterMs === undefined) {
+    sendPoolError(ctx.res, 'QuotaTooSmall', { alias: ctx.alias, charge: r.charge });
+    return;
+  }
+  const ms = Math.max(1, Math.ceil(r.retryAfterMs));
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  sendPoolError(ctx.res, 'QuotaBusy', { alias: ctx.alias, charge: r.charge, ms, maxWaitMs: ctx.pool.config.queue.maxWaitMs },
+    { 'retry-after': String(seconds), 'retry-after-ms': String(ms), 'x-ms-retry-after-ms': String(ms) });
 }
 
 function failoverSummary(ctx: ProxyContext): string {

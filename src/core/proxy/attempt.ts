@@ -23,6 +23,7 @@ import { describeUpstreamError } from './upstream';
 import type { PoolCandidate } from './pool';
 import type { ProxyContext } from './context';
 import type { Targets } from './targets';
+import { routeFor, type RequestRoute } from './quotaRoute';
 
 /** An answer worth relaying if nothing better comes (a 429, a 5xx, a 404 while looking for an id's owner). */
 export interface Held {
@@ -40,6 +41,8 @@ export class Attempts {
   /** Holds a retry-budget slot (taken at the first retry, given back when the request ends). */
   retrying = false;
   budgetRefused = false;
+  /** Who next, and what each attempt's answer teaches the router. */
+  readonly route: RequestRoute;
 
   constructor(
     readonly ctx: ProxyContext,
@@ -48,6 +51,7 @@ export class Attempts {
   ) {
     budget.start();
     this.onSkip = ctx.trace.onSkip;
+    this.route = routeFor(ctx, targets);
   }
 
   /** Looking for the owner of an unknown id may ask every backend once. */
@@ -109,7 +113,8 @@ export class Attempts {
         untrack();
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, wait.until - Date.now()));
+      // `until` Infinity: only `ready` or the client ends the wait (the admission queue has its own deadline).
+      const timer = Number.isFinite(wait.until) ? setTimeout(done, Math.max(0, wait.until - Date.now())) : undefined;
       wait.ready?.then(done, done);
       // Cancelled at once if the client already left.
       untrack = gone.track({
@@ -130,6 +135,7 @@ export class Attempts {
   /** The request is over: give back what it held. Timeline: "outcome" (`ctx.record` has status, backend, error). */
   ended(): void {
     this.hold(undefined);
+    this.route.end();
     this.budget.end(this.retrying);
     this.ctx.trace.ended(this);
   }
@@ -146,6 +152,7 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await ctx.gone.race(pool.auth.headerFor(c.backend));
   if (ctx.gone.aborted) return 'done';
   if (!auth.ok) {
+    run.route.failed(c, true);
     report(run, c, { kind: 'credential', state: auth.state, reason: auth.reason }, undefined, undefined);
     return 'next';
   }
@@ -171,11 +178,13 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
     // The client left: not the backend's fault, and nobody to answer.
     if (ctx.gone.aborted || d.kind === 'aborted') return 'done';
     run.lastTransport = d;
+    run.route.failed(c, d.kind === 'connect');
     report(run, c, { kind: 'transport', failure: transportKind(d.kind), message: d.message }, undefined, undefined);
     return 'next';
   }
   const status = head.statusCode;
   const latencyMs = performance.now() - started;
+  run.route.answered(c, status, head.headers, Date.now());
   let errorCode: string | undefined;
   if (mayBeDeploymentNotFound(status, c.deployment)) {
     errorCode = await errorCodeOf(head.headers, await exchange.peekBody());

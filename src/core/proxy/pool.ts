@@ -11,6 +11,7 @@ import { Router, type RouteCandidate, type RouteRequest } from '../balancer/rout
 import type { BackendConfig, PoolConfig } from '../config/types';
 import type { UpstreamAuth } from '../auth/credentials';
 import { Upstreams } from './upstream';
+import { QuotaRouting, QuotaTarget, withQuota } from './quotaRoute';
 
 /** A backend for one request's alias: the deployment it maps to, and its health. */
 export class PoolCandidate implements RouteCandidate {
@@ -51,11 +52,15 @@ export class PoolCandidate implements RouteCandidate {
 /** The backends for an alias: what the router chooses from. Cached per alias the config names. */
 export interface AliasTargets extends RouteRequest<PoolCandidate> {
   readonly candidates: readonly PoolCandidate[];
+  /** The same candidates for quota routing: configured aliases only (names clients invent get no quota state). */
+  readonly quota?: readonly QuotaTarget[];
 }
 
 export class PoolRuntime {
   readonly upstreams: Upstreams;
   readonly router: Router<PoolCandidate>;
+  /** Quota routing and its admission queue; the same object across reloads while the quota minute stays. */
+  readonly quota: QuotaRouting;
   /** Every alias some backend serves, sorted. */
   readonly aliases: readonly string[];
   readonly servesAnyDeployment: boolean;
@@ -88,7 +93,14 @@ export class PoolRuntime {
     this.router = new Router(new Set(config.backends.flatMap((b) => Object.keys(b.deployments ?? {}))));
     this.anyTargets = { alias: undefined, candidates: pairs.map(([b, h]) => new PoolCandidate(b, h, ANY_DEPLOYMENT)) };
     // Disabled backends' aliases too: a request for one learns why it cannot be served.
-    for (const b of config.backends) for (const a of Object.keys(b.deployments ?? {})) if (!this.byAlias.has(a)) this.byAlias.set(a, { alias: a, candidates: this.build(pairs, a) });
+    for (const b of config.backends) {
+      for (const a of Object.keys(b.deployments ?? {})) {
+        if (this.byAlias.has(a)) continue;
+        const candidates = this.build(pairs, a);
+        this.byAlias.set(a, { alias: a, candidates, quota: candidates.map((c) => new QuotaTarget(c, c.backend.deploymentInfo[a])) });
+      }
+    }
+    this.quota = QuotaRouting.carry(config, previous?.quota);
     this.refreshCredentials();
   }
 
@@ -120,7 +132,8 @@ export class PoolRuntime {
   }
 
   snapshots(now = Date.now()): BackendSnapshot[] {
-    return this.health.snapshots(now);
+    const list = this.health.snapshots(now);
+    return this.config.routing === 'quota' ? withQuota(list, this.quota.router, now) : list;
   }
 
   private build(pairs: readonly (readonly [BackendConfig, BackendHealth])[], alias: string): PoolCandidate[] {

@@ -119,6 +119,20 @@ export const POOL_ERRORS = {
     message: (p: { alias: string | undefined; seconds: number }) =>
       `every backend${p.alias ? ` serving "${p.alias}"` : ''} is cooling down after throttling or errors; retry after ${p.seconds} s`,
   } as Entry<{ alias: string | undefined; seconds: number }>,
+  QuotaBusy: {
+    status: 429, type: 'rate_limit_error',
+    when: 'quota routing: the request would wait for quota longer than queue.maxWaitMs; Retry-After, retry-after-ms and x-ms-retry-after-ms say when a request of its size fits',
+    message: (p: { alias: string | undefined; charge: number; ms: number; maxWaitMs: number }) =>
+      `every deployment${p.alias ? ` serving "${p.alias}"` : ''} is at its tokens-per-minute quota: a request of this size (about ${p.charge} tokens) fits in ${p.ms} ms, ` +
+      `longer than the pool holds requests (queue.maxWaitMs ${p.maxWaitMs} ms); retry after ${p.ms} ms`,
+  } as Entry<{ alias: string | undefined; charge: number; ms: number; maxWaitMs: number }>,
+  QuotaTooSmall: {
+    status: 429, type: 'rate_limit_error',
+    when: 'quota routing: the request\'s estimated charge is larger than the tokens-per-minute limit of every deployment serving it, so it never fits',
+    message: (p: { alias: string | undefined; charge: number }) =>
+      `this request is charged about ${p.charge} tokens (prompt plus max_tokens times n), more than the tokens-per-minute quota of every deployment${p.alias ? ` serving "${p.alias}"` : ''}; ` +
+      'lower max_tokens (or max_completion_tokens) or shorten the prompt',
+  } as Entry<{ alias: string | undefined; charge: number }>,
   NoBackendAvailable: {
     status: 503, type: 'server_error',
     when: 'no backend can take the request (all disabled, missing credentials, or failed with errors that are not throttling)',

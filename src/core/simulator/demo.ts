@@ -17,9 +17,13 @@ export const SIMULATED_BACKENDS: readonly { name: string; priority: number }[] =
   { name: 'sim-3', priority: 2 },
 ];
 
+const DEMO_TPM = 10_000_000;
+
 /** What to pass to `startSimulatedBackends` for the demo. */
-export function simulatedBackendOptions(): { name: string; deployments: string[] }[] {
-  return SIMULATED_BACKENDS.map((b) => ({ name: b.name, deployments: [...SIMULATED_DEPLOYMENTS] }));
+export function simulatedBackendOptions(): { name: string; deployments: string[]; tokensPerMinute: number }[] {
+  // The demo enforces no quota; its headers say so with a quota no demo reaches (10M TPM), or quota routing
+  // would hold the demo's traffic to what the default 120k TPM allows (about 5 requests per 10 s without max_tokens).
+  return SIMULATED_BACKENDS.map((b) => ({ name: b.name, deployments: [...SIMULATED_DEPLOYMENTS], tokensPerMinute: DEMO_TPM }));
 }
 
 /** The user's pool options (port, timeouts, ...) with the simulators as the only backends. */

@@ -7,6 +7,7 @@ import type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStat
 import type { BackendConfig } from '../config/types';
 import { escapeMarkdown, formatCount, formatCountdown, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
+import { quotaText } from './quota';
 
 export interface TreeItemModel {
   label: string;
@@ -137,6 +138,8 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
   else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
   if (d.requests > 0) parts.push(`${d.requests} req`);
+  const quota = running ? quotaText(d.quota) : undefined;
+  if (quota) parts.push(quota);
   const warning = opts.aliasWarnings?.get(d.alias);
   // A health problem keeps its icon; otherwise the row shows the alias warning.
   const quiet = !running || d.status === 'healthy';

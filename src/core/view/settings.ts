@@ -9,8 +9,11 @@ import type { ConfigIssue, PoolConfig, RawPoolConfig } from '../config/types';
 
 export const SETTINGS_SECTION = 'aoaiPool';
 
-/** Config fields that are not settings: the extension always listens on loopback. */
-const NOT_SETTINGS: ReadonlySet<string> = new Set(['$schema', 'host', 'allowedHosts']);
+/**
+ * Config fields that are not settings: the extension always listens on
+ * loopback, and talks to Azure, whose quota minute is a minute.
+ */
+const NOT_SETTINGS: ReadonlySet<string> = new Set(['$schema', 'host', 'allowedHosts', 'quotaMinuteMs']);
 
 type SchemaNode = { type?: string; properties?: Record<string, SchemaNode> };
 

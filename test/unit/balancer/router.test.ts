@@ -44,6 +44,19 @@ describe('QuotaRouter (quota mode)', () => {
     expect(r.queued('m').length).toBe(0);
   });
 
+  it('queues a newcomer whose own fit time is within the maximum even when the work ahead projects longer, and refuses it at its deadline', () => {
+    const r = new QuotaRouter({ maxWaitMs: 12_000 });
+    const ts = [target('a', 60_000), target('b', 60_000)]; // 10000 tokens per 10 s each
+    expect([where(r.admit({ alias: 'm', charge: 9000 }, ts, T0)), where(r.admit({ alias: 'm', charge: 9000 }, ts, T0))]).toEqual(['a', 'b']);
+    for (let i = 1; i <= 3; i++) expect(where(r.admit({ alias: 'm', charge: 9000 }, ts, T0 + i))).toBe('wait@10000');
+    // 27000 tokens queued drain in 13.5 s at both rates, but this one fits in 10 s: the queue decides, not a guess.
+    const p = r.admit({ alias: 'm', charge: 9000 }, ts, T0 + 4);
+    expect(where(p)).toBe('wait@10000');
+    expect(r.queued('m').length).toBe(4);
+    const settled = r.poll(T0 + 12_004).map(({ waiter, outcome }) => [waiter.arrivedAt - T0, outcome.kind === 'reject' ? outcome.reason : outcome.kind]);
+    expect(settled).toEqual([[1, 'dispatch'], [2, 'dispatch'], [3, 'deadline'], [4, 'deadline']]);
+  });
+
   it('refuses what no deployment can ever take, without a retry time', () => {
     const r = new QuotaRouter();
     expect(where(r.admit({ alias: 'm', charge: 50_000 }, [target('a', 30_000), target('b', 40_000)], T0))).toBe('reject:tooLarge:undefined');

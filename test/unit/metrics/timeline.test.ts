@@ -28,7 +28,8 @@ describe('request timeline', () => {
     const hot = await throttled();
     const warm = await okBackend('warm');
     const cold = await okBackend('cold');
-    const { url } = await startProxy({ backends: [
+    // Round-robin's story (a 429 rests the whole deployment); quota routing's is in quotaRouting.test.ts.
+    const { url } = await startProxy({ routing: 'roundRobin', backends: [
       { name: 'cold', endpoint: cold.url, priority: 2, deployments: ['gpt-4o'] },
       { name: 'hot', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },
       { name: 'warm', endpoint: warm.url, priority: 1, deployments: ['gpt-4o'] },
@@ -71,7 +72,8 @@ describe('request timeline', () => {
       });
     });
     const hot = await throttled();
-    const { url } = await startProxy({ backends: [
+    // Round-robin's story (a 429 rests the whole deployment); quota routing's is in quotaRouting.test.ts.
+    const { url } = await startProxy({ routing: 'roundRobin', backends: [
       { name: 'nokey', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },
       { name: 'dead', endpoint: `http://127.0.0.1:${dead}`, priority: 1, deployments: ['gpt-4o'] },
       { name: 'hot', endpoint: hot.url, priority: 2, deployments: ['gpt-4o'] },

@@ -69,7 +69,8 @@ describe('failover', () => {
   it('answers 429 with the soonest recovery when every backend is cooling, without hammering them', async () => {
     const a = await throttled({ 'retry-after': '30' });
     const b = await throttled({ 'retry-after-ms': '4500' });
-    const { url } = await startProxy({ backends: [
+    // Round-robin rests whole deployments; quota routing answers QuotaBusy by size (quotaRouting.test.ts).
+    const { url } = await startProxy({ routing: 'roundRobin', backends: [
       { name: 'a', endpoint: a.url, deployments: ['gpt-4o'] },
       { name: 'b', endpoint: b.url, deployments: ['gpt-4o'] },
     ] });

@@ -43,7 +43,8 @@ async function pool() {
     res.end('{"error":{"code":"429","message":"Rate limit is exceeded."}}');
   });
   const warm = await okBackend('warm', { 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '29500' });
-  return startProxy({ backends: [
+  // Round-robin: warm's 30k TPM takes one 4k request per 10 s, so quota routing would hold the next ones.
+  return startProxy({ routing: 'roundRobin', backends: [
     { name: 'hot', endpoint: hot.url, priority: 1, deployments: ['gpt-4o'] },
     { name: 'warm', endpoint: warm.url, priority: 1, deployments: ['gpt-4o'] },
   ] });

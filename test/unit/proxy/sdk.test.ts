@@ -27,7 +27,9 @@ beforeAll(async () => {
     { name: 'sim-a', apiKey: 'key-a-000000000000', compress: true, deployments: ['chat-eu', 'embed-eu'], faults: { chunkDelayMs: 0 } },
     { name: 'sim-b', apiKey: 'key-b-000000000000', deployments: ['chat-us', 'embed-us'], faults: { chunkDelayMs: 0 } },
   ]);
-  pool = await startProxy({ backends: [
+  // The simulator reports 120k TPM without enforcing it; this suite sends more than a 10 s share of that,
+  // which quota routing would rightly hold back. Round-robin keeps it about the SDKs' paths.
+  pool = await startProxy({ routing: 'roundRobin', backends: [
     { name: 'sim-a', endpoint: sims[0]!.url, deployments: { 'gpt-4o': 'chat-eu', 'text-embedding-3-small': 'embed-eu' } },
     { name: 'sim-b', endpoint: sims[1]!.url, deployments: { 'gpt-4o': 'chat-us', 'text-embedding-3-small': 'embed-us' } },
   ] }, { keys: { 'sim-a': 'key-a-000000000000', 'sim-b': 'key-b-000000000000' } });

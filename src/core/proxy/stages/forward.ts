@@ -7,7 +7,8 @@
  * when no attempt succeeds, the best answer kept in reserve, or the pool's
  * own, goes back.
  *
- * Who may serve: `targets.ts`. Who next: `balancer/route.ts`. One attempt and
+ * Who may serve: `targets.ts`. Who next: `quotaRoute.ts` (quota routing, or
+ * `balancer/route.ts`'s round-robin). One attempt and
  * what it means: `attempt.ts`. The pool's own answers: `answers.ts`.
  */
 import { Attempts, attempt } from '../attempt';
@@ -21,7 +22,7 @@ export const forward: Stage = async (ctx) => {
   const run = new Attempts(ctx, targets, ctx.settings.retryBudget);
   try {
     while (run.tried.size < run.maxAttempts) {
-      const next = ctx.pool.router.next(targets, run.tried, Date.now(), run.onSkip);
+      const next = run.route.next(run.tried, Date.now(), run.onSkip);
       if (next.kind === 'wait') {
         await run.waitFor(next);
         if (ctx.gone.aborted) return true;

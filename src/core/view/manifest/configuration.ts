@@ -59,6 +59,9 @@ const HOST_PATTERN = '^(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.?(:[0-9]{1,5}
 
 const TENANT_PATTERN = '^([0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)?$';
 
+/** Quota routing and its admission queue (issue 10). */
+const isRouting = (k: string): boolean => k === 'routing' || k.startsWith('queue.');
+
 export function configurationContribution(): Json[] {
   const rest = POOL_SETTING_KEYS.filter((k) => !['port', 'backends', 'logRequests'].includes(k));
   return [
@@ -124,7 +127,8 @@ export function configurationContribution(): Json[] {
           '`gw.contoso.com`, `*.contoso.com`, optionally with `:port`. **User settings only**: workspace settings cannot set this.',
       },
     }),
-    section('Failover and Health', Object.fromEntries(rest.filter((k) => !k.startsWith('apim.')).map((k) => [k, poolSetting(k)]))),
+    section('Routing', Object.fromEntries(rest.filter(isRouting).map((k) => [k, poolSetting(k)]))),
+    section('Failover and Health', Object.fromEntries(rest.filter((k) => !k.startsWith('apim.') && !isRouting(k)).map((k) => [k, poolSetting(k)]))),
     section('APIM Generator', Object.fromEntries(rest.filter((k) => k.startsWith('apim.')).map((k) => [k, poolSetting(k)]))),
   ];
 }

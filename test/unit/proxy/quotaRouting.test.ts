@@ -1,0 +1,217 @@
+/**
+ * Quota routing on real sockets (issue 10): the real proxy in front of
+ * simulated deployments that throttle the way Azure does (`enforceLimits`;
+ * a `timeScale` shortens the minute where a test must wait for a window).
+ * A simulated deployment of 60k TPM takes 10k tokens per 10 s window; a
+ * request is charged its prompt (a few tokens here) plus `max_tokens`.
+ */
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AzureOpenAI } from 'openai';
+import { CLIENT_KEY, chatPath, closeAll, send, sleep, startProxy } from '../../helpers/net';
+import { startSimulatedBackends, type SimulatedBackend } from '../../../src/core/simulator';
+import { isEncodingLoaded } from '../../../src/core/tokens';
+import type { TimelineEntry } from '../../../src/core/events';
+import { validateConfig } from '../../../src/core/config';
+
+const KEYS = { a: 'key-a-000000000000', b: 'key-b-000000000000' };
+const open: SimulatedBackend[] = [];
+
+afterEach(async () => {
+  await closeAll();
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+/** Simulated deployments `gpt-4o` named a, b, ...: `tpm` each, enforced. */
+async function sims(tpms: number[], timeScale = 1): Promise<SimulatedBackend[]> {
+  const list = await startSimulatedBackends(tpms.map((tpm, i) => ({
+    name: 'ab'[i]!, apiKey: Object.values(KEYS)[i]!, deployments: ['gpt-4o'], tokensPerMinute: tpm, enforceLimits: true, timeScale, faults: { chunkDelayMs: 0 },
+  })));
+  open.push(...list);
+  return list;
+}
+
+/** A pool over `list`: `tpm` is what the config says (undefined: not configured). */
+function pool(list: SimulatedBackend[], members: { tpm?: number; weight?: number }[], extra: Record<string, unknown> = {}) {
+  return startProxy({
+    ...extra,
+    backends: list.map((s, i) => ({
+      name: s.name, endpoint: s.url, weight: members[i]!.weight ?? 1,
+      deployments: { 'gpt-4o': members[i]!.tpm !== undefined ? { deployment: 'gpt-4o', tpm: members[i]!.tpm } : 'gpt-4o' },
+    })),
+  }, { keys: KEYS });
+}
+
+const chat = (maxTokens: number) => JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens });
+const ask = (url: string, maxTokens: number) => send(url, { path: chatPath('gpt-4o'), body: chat(maxTokens) });
+const throttledAt = (s: SimulatedBackend) => s.stats.byStatus['429'] ?? 0;
+
+/** The quota `/_pool/health` shows for backend `name`'s gpt-4o. */
+async function quotaOf(url: string, name: string) {
+  const health = (await send(url, { path: '/_pool/health' })).json();
+  return health.backends.find((b: { name: string }) => b.name === name).deployments[0].quota;
+}
+
+describe('quota routing', () => {
+  it('sends a request where it fits, and one that does not fit there to the other deployment', async () => {
+    const [a, b] = await sims([60_000, 60_000]);
+    // Weights 3:1 would send the first two to a under round-robin; a's 10 s window holds only one of them.
+    const { url } = await pool([a!, b!], [{ tpm: 60_000, weight: 3 }, { tpm: 60_000, weight: 1 }]);
+    for (let i = 0; i < 2; i++) expect((await ask(url, 6000)).status).toBe(200);
+    expect([a!.requests.length, b!.requests.length]).toEqual([1, 1]);
+    expect(throttledAt(a!) + throttledAt(b!)).toBe(0);
+    // Sized by characters, as Azure admits: loading the tokenizer would stall every request for about a second.
+    expect(isEncodingLoaded('o200k_base')).toBe(false);
+  });
+
+  it('remembers what it sent across a config reload', async () => {
+    const [a, b] = await sims([60_000, 60_000]);
+    const members = [{ tpm: 60_000, weight: 3 }, { tpm: 60_000, weight: 1 }];
+    const { url, proxy } = await pool([a!, b!], members);
+    expect((await ask(url, 6000)).status).toBe(200);
+    const raw = { port: 0, healthProbe: { intervalSec: 0 }, maxAttempts: 2, backends: [a!, b!].map((s, i) => ({ name: s.name, endpoint: s.url, weight: members[i]!.weight, deployments: { 'gpt-4o': { deployment: 'gpt-4o', tpm: 60_000 } } })) };
+    const next = validateConfig(raw);
+    if (!next.ok) throw new Error(JSON.stringify(next.errors));
+    proxy.reload(next.config);
+    expect((await ask(url, 6000)).status).toBe(200);
+    // The first went where there was most room per weight; the reloaded pool knows that window is spent.
+    expect([a!.requests.length, b!.requests.length]).toEqual([1, 1]);
+    expect(throttledAt(a!) + throttledAt(b!)).toBe(0);
+  });
+
+  it('rests a deployment by size after a 429: a large request is refused, a small one still goes', async () => {
+    const [a] = await sims([60_000]);
+    // Another client spends 8k of a's 10k window behind the pool's back; the pool has no configured tpm.
+    const direct = await send(a!.url, { path: chatPath('gpt-4o'), key: KEYS.a, body: chat(8000) });
+    expect(direct.status).toBe(200);
+    const { url } = await pool([a!], [{}], { queue: { maxWaitMs: 1000 } });
+    // The pool learns from a's 429 (its only backend: the client gets the 429 with a's time)...
+    expect((await ask(url, 6000)).status).toBe(429);
+    expect(throttledAt(a!)).toBe(1);
+    // ...so the same size is not sent again while a rests for it: refused by the pool itself.
+    const again = await ask(url, 6000);
+    expect(again.status).toBe(429);
+    expect(again.json().error.code).toBe('QuotaBusy');
+    // A smaller one fits what is left, and goes.
+    const small = await ask(url, 1000);
+    expect(small.status).toBe(200);
+    expect(a!.requests.map((r) => (JSON.parse(r.body) as { max_tokens: number }).max_tokens)).toEqual([8000, 6000, 1000]);
+    expect(throttledAt(a!)).toBe(1);
+  });
+
+  it('fails over after a 429 at once, and the next request of that size skips the resting deployment, saying why', async () => {
+    const [a, b] = await sims([60_000, 60_000]);
+    expect((await send(a!.url, { path: chatPath('gpt-4o'), key: KEYS.a, body: chat(8000) })).status).toBe(200);
+    const { url } = await pool([a!, b!], [{}, {}]);
+    for (let i = 0; i < 2; i++) expect((await ask(url, 4000)).status).toBe(200);
+    expect([a!.requests.length, b!.requests.length, throttledAt(a!)]).toEqual([2, 2, 1]);
+    const t = (await send(url, { path: '/_pool/requests?limit=1' })).json().requests[0].timeline as TimelineEntry[];
+    const steps = t.flatMap((e) => e.type === 'skip' ? [`skip ${e.backend} ${e.code}`] : e.type === 'attempt' ? [`attempt ${e.backend} ${e.status}`] : []);
+    expect(steps).toEqual(['skip a cooling', 'attempt b 200']);
+  });
+
+  it('answers at once, with a retry time that is true for the size, when the wait would pass queue.maxWaitMs', async () => {
+    // A minute of 15 s: the 10 s window is 2.5 s.
+    const [a] = await sims([60_000], 4);
+    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitMs: 2000 } });
+    expect((await ask(url, 9000)).status).toBe(200);
+    const t0 = performance.now();
+    const r = await ask(url, 9000);
+    const took = performance.now() - t0;
+    expect(r.status).toBe(429);
+    expect(r.json().error.code).toBe('QuotaBusy');
+    // Not held until the deadline (2 s): refused as soon as the wait is known to be longer.
+    expect(took).toBeLessThan(1500);
+    expect(r.headers['x-aoai-pool-queued-ms']).toBeUndefined();
+    const ms = Number(r.headers['retry-after-ms']);
+    expect(ms).toBeGreaterThan(2000);
+    expect(ms).toBeLessThanOrEqual(2600);
+    expect(r.headers['x-ms-retry-after-ms']).toBe(String(ms));
+    expect(r.headers['retry-after']).toBe(String(Math.ceil(ms / 1000)));
+    expect(a!.requests).toHaveLength(1);
+    // The request's timeline says why.
+    const t = (await send(url, { path: '/_pool/requests?limit=1' })).json().requests[0].timeline as TimelineEntry[];
+    expect(t.filter((e) => e.type === 'skip').map((e) => e.type === 'skip' && [e.backend, e.code])).toEqual([['a', 'quota']]);
+    expect(t.at(-1)).toMatchObject({ type: 'outcome', status: 429, summary: expect.stringContaining('quota') as string });
+    // True: after that long the deployment itself admits a request of that size. (The pool counts from its
+    // send, the deployment from its receipt: a few ms later, so the check allows 100 ms for that.)
+    await sleep(ms + 100);
+    const direct = await send(a!.url, { path: chatPath('gpt-4o'), key: KEYS.a, body: chat(9000) });
+    expect(direct.status, direct.body).toBe(200);
+    expect(throttledAt(a!)).toBe(0);
+  });
+
+  it('refuses a request larger than every deployment\'s minute with no retry time, without sending it', async () => {
+    const [a] = await sims([60_000]);
+    const { url } = await pool([a!], [{ tpm: 6000 }]);
+    const r = await ask(url, 8000);
+    expect(r.status).toBe(429);
+    expect(r.json().error.code).toBe('QuotaTooSmall');
+    expect(r.headers['retry-after']).toBeUndefined();
+    expect(a!.requests).toHaveLength(0);
+  });
+
+  it('a client that leaves the queue leaves it, and the deployment never sees its request', async () => {
+    const [a] = await sims([60_000], 4);
+    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitMs: 5000 } });
+    expect((await ask(url, 9000)).status).toBe(200);
+    const u = new URL(url);
+    const body = chat(9000);
+    const req = httpRequest({ host: '127.0.0.1', port: u.port, method: 'POST', path: chatPath('gpt-4o'), agent: false,
+      headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    req.on('error', () => undefined);
+    req.end(body);
+    let q = await quotaOf(url, 'a');
+    for (let i = 0; i < 50 && q?.queued !== 1; i++) q = await sleep(20).then(() => quotaOf(url, 'a'));
+    expect(q).toMatchObject({ queued: 1, queuedTokens: expect.any(Number) as number, limitTokens: 60_000 });
+    req.destroy();
+    for (let i = 0; i < 50 && q.queued !== 0; i++) q = await sleep(20).then(() => quotaOf(url, 'a'));
+    expect(q.queued).toBe(0);
+    // Past the window it would have been sent in.
+    await sleep(3000);
+    expect(a!.requests).toHaveLength(1);
+  });
+
+  it('learns a lower limit from x-ratelimit-limit-tokens than the config says, and sends the next request elsewhere', async () => {
+    const [a, b] = await sims([60_000, 60_000]);
+    // The config overstates a's quota tenfold: before any answer a looks like the roomier one.
+    const { url } = await pool([a!, b!], [{ tpm: 600_000 }, { tpm: 60_000 }]);
+    for (let i = 0; i < 2; i++) expect((await ask(url, 6000)).status).toBe(200);
+    expect([a!.requests.length, b!.requests.length]).toEqual([1, 1]);
+    expect(throttledAt(a!)).toBe(0);
+    expect((await quotaOf(url, 'a')).limitTokens).toBe(60_000);
+  });
+
+  it('holds a streamed request until its quota returns, then sends it, and says how long it waited', async () => {
+    const [a] = await sims([60_000], 4);
+    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitMs: 5000 } });
+    expect((await ask(url, 9000)).status).toBe(200);
+    const client = new AzureOpenAI({ endpoint: url, apiKey: CLIENT_KEY, apiVersion: '2024-10-21', deployment: 'gpt-4o', maxRetries: 0 });
+    const t0 = performance.now();
+    const { data: stream, response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 9000, stream: true }).withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    const took = performance.now() - t0;
+    expect(text).toMatch(/Hello from a/);
+    const queued = Number(response.headers.get('x-aoai-pool-queued-ms'));
+    expect(queued).toBeGreaterThan(500);
+    // Sent when the 2.5 s window frees room, well before the 5 s deadline.
+    expect(took).toBeLessThan(4500);
+    expect(a!.requests).toHaveLength(2);
+    expect(throttledAt(a!)).toBe(0);
+  });
+
+  it('keeps round-robin available: "routing": "roundRobin" shares by weight whatever the quota', async () => {
+    for (const routing of ['roundRobin', 'quota'] as const) {
+      const [a, b] = await sims([600_000, 600_000]);
+      const { url } = await pool([a!, b!], [{ tpm: 60_000 }, { tpm: 600_000 }], { routing });
+      for (let i = 0; i < 4; i++) {
+        const r = await ask(url, 100);
+        expect(r.status).toBe(200);
+        expect(r.headers['x-aoai-pool-queued-ms']).toBeUndefined();
+      }
+      // Quota routing prefers the most headroom per weight: b, every time.
+      expect([a!.requests.length, b!.requests.length], routing).toEqual(routing === 'roundRobin' ? [2, 2] : [0, 4]);
+    }
+  });
+});
