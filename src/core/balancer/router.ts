@@ -106,6 +106,8 @@ export const ROUTER_DEFAULTS: Required<RouterOptions> = {
 };
 
 /** Later waiters looked at for backfilling per poll: bounds the work of one wake-up. */
+/** At most this much of a waiter's maximum wait is kept back for timer lateness. */
+const MAX_TIMER_SLACK_MS = 20;
 const BACKFILL_SCAN = 32;
 
 interface AliasState<T> {
@@ -155,7 +157,9 @@ export class QuotaRouter<T extends RouterTarget> {
       const soonest = soonestAvailable(targets.filter((t) => !exclude?.has(t.name)));
       return reject('unavailable', Number.isFinite(soonest) ? Math.max(1, soonest - now) : undefined);
     }
-    const deadline = req.deadline ?? now + this.options.maxWaitMs;
+    // The wake-up timer fires a little late (more on a busy event loop): keep
+    // that lateness inside the promised maximum instead of past it.
+    const deadline = req.deadline ?? now + this.options.maxWaitMs - Math.min(MAX_TIMER_SLACK_MS, this.options.maxWaitMs * 0.05);
     const reserved = a.queue.length > 0 ? a.reserved : undefined;
     const choice = this.choose(targets, req.charge, now, exclude, reserved, a.rr);
     if (choice.kind === 'now') return this.dispatch(choice.option.candidate, req.charge, now);

@@ -44,6 +44,16 @@ describe('QuotaRouter (quota mode)', () => {
     expect(r.queued('m').length).toBe(0);
   });
 
+  it('keeps room for timer lateness: a fit just inside the maximum wait is refused, one well inside waits', () => {
+    const r = new QuotaRouter({ maxWaitMs: 10_000 });
+    const ts = [target('a', 6000)]; // 1000 tokens per 10 s
+    r.admit({ alias: 'm', charge: 900 }, ts, T0);
+    // Fits at T0 + 10000: 10 ms before the maximum, inside the 20 ms kept back for a late timer.
+    expect(where(r.admit({ alias: 'm', charge: 900 }, ts, T0 + 10))).toBe('reject:busy:9990');
+    // 30 ms before it: waits.
+    expect(where(r.admit({ alias: 'm', charge: 900 }, ts, T0 + 30))).toBe('wait@10000');
+  });
+
   it('queues a newcomer whose own fit time is within the maximum even when the work ahead projects longer, and refuses it at its deadline', () => {
     const r = new QuotaRouter({ maxWaitMs: 12_000 });
     const ts = [target('a', 60_000), target('b', 60_000)]; // 10000 tokens per 10 s each
