@@ -17,6 +17,7 @@ import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
 import { setTestPrompter, type Prompter } from './discover/prompts';
+import { recentNotifications, setConfirmResponder, type ShownNotification } from './notify';
 import type { RoleHintRecord, RoleHints } from './roleHint';
 
 export interface AoaiPoolApi {
@@ -57,6 +58,10 @@ export interface AoaiPoolApi {
   useTokenCredential?(credential: TokenCredentialLike | undefined): void;
   /** The extension's SecretStorage as is (to plant keys in the form an older version stored them). */
   secretStorage?(): vscode.SecretStorage;
+  /** The last notifications shown (text and buttons), oldest first. */
+  notifications?(): readonly ShownNotification[];
+  /** Answers modal confirmations instead of the user (undefined: the modal again). */
+  setConfirmResponder?(r: ((n: ShownNotification) => string | undefined) | undefined): void;
 }
 
 export function createApi(
@@ -95,5 +100,7 @@ export function createApi(
     forgetApprovals: () => approval.forgetAll(),
     useTokenCredential: (c) => auth.useTestCredential(c),
     secretStorage: () => secretStorage,
+    notifications: () => [...recentNotifications()],
+    setConfirmResponder,
   };
 }

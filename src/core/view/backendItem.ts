@@ -39,7 +39,7 @@ export function aliasWarningMap(warnings: readonly { alias: string; message: str
   return new Map(warnings.map((w) => [w.alias, w.message]));
 }
 
-export type ItemLook = 'stopped' | BackendStatus;
+export type ItemLook = 'stopped' | 'partial' | BackendStatus;
 
 interface Look {
   iconId: string;
@@ -49,6 +49,8 @@ interface Look {
 
 export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
   healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  // Healthy, but some deployment rests: never the green check (issue 13, item 8).
+  partial: { iconId: 'warning', colorId: 'list.warningForeground', word: 'partly throttled' },
   unknown: { iconId: 'question', colorId: undefined, word: 'not checked yet' },
   cooling: { iconId: 'watch', colorId: 'list.warningForeground', word: 'cooling down' },
   unhealthy: { iconId: 'error', colorId: 'list.errorForeground', word: 'unhealthy' },
@@ -83,20 +85,23 @@ export function itemLook(s: BackendSnapshot, running: boolean): ItemLook {
 
 export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
   const mask = opts.mask ?? ((t: string) => t);
-  const look = itemLook(s, opts.running);
+  const base = itemLook(s, opts.running);
+  const look: ItemLook = base === 'healthy' && s.deployments.some((d) => d.cooldownUntil > opts.now) ? 'partial' : base;
   const { iconId, colorId, word } = STATUS_LOOK[look];
   const parts: string[] = [];
   const reason = s.reason ? truncate(mask(s.reason), REASON_CHARS) : undefined;
   switch (look) {
-    case 'healthy': {
-      // Some deployments throttled while others serve: say so without opening the node.
+    case 'healthy':
+      parts.push(word, ...metrics(s));
+      break;
+    case 'partial': {
+      // Some deployments throttled while others serve: say which without opening the node.
       const cooling = s.deployments.filter((d) => d.cooldownUntil > opts.now);
-      const partial = cooling.length === 1 ? `${cooling[0]!.alias} cooling ${formatCountdown(cooling[0]!.cooldownUntil - opts.now)}` : `${cooling.length} deployments cooling`;
-      parts.push(word, ...(cooling.length ? [partial] : []), ...metrics(s));
+      parts.push(cooling.length === 1 ? `${cooling[0]!.alias} cooling ${formatCountdown(cooling[0]!.cooldownUntil - opts.now)}` : `${cooling.length} deployments cooling`, ...metrics(s));
       break;
     }
     case 'cooling':
-      parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
+      parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`);
       break;
     case 'unknown':
       parts.push(word, ...metrics(s));
@@ -132,11 +137,12 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   const running = itemLook(backend, opts.running) !== 'stopped';
   const look = !running ? STATUS_LOOK.stopped : DEPLOYMENT_LOOK[d.status];
   const parts: string[] = [];
-  if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
+  // Most telling first: why it cannot serve, then what it served, then where the alias points (issue 13, item 7).
   if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
   else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
-  if (d.requests > 0) parts.push(`${d.requests} req`);
+  if (d.requests > 0) parts.push(`${d.requests} ${d.requests === 1 ? 'request' : 'requests'}`);
+  if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
   const warning = opts.aliasWarnings?.get(d.alias);
   // A health problem keeps its icon; otherwise the row shows the alias warning.
   const quiet = !running || d.status === 'healthy';
@@ -177,12 +183,16 @@ export function idleSnapshot(b: BackendConfig, problem: { state: BackendStatus; 
   };
 }
 
+/**
+ * Numbers a backend row shows, most useful first and each saying what it is
+ * (issue 13, item 7): the quota left in this minute, then latency. Remaining
+ * requests stay in the tooltip: the row must fit the default side bar width.
+ */
 function metrics(s: BackendSnapshot): string[] {
   const out: string[] = [];
+  if (s.remainingTokens !== undefined) out.push(`${formatCount(s.remainingTokens)} tokens left`);
   const latency = formatLatency(s.latencyMs);
   if (latency) out.push(latency);
-  if (s.remainingTokens !== undefined) out.push(`${formatCount(s.remainingTokens)} tok`);
-  if (s.remainingRequests !== undefined) out.push(`${formatCount(s.remainingRequests)} req`);
   return out;
 }
 
