@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, test } from 'mocha';
 import {
-  backendFor, chat, configureBackends, fakeKey, runningPool, setApiKey, startProxy, treeRow, usePool, waitFor, type TestApi,
+  backendFor, chat, configureBackends, fakeKey, runningPool, setApiKey, setSetting, startProxy, treeRow, usePool, waitFor, type TestApi,
 } from './helpers';
 
 /** A port on 127.0.0.1 that nothing listens on (taken from the OS, then closed). */
@@ -81,6 +81,8 @@ suite('Sidebar (issue 13)', () => {
   });
 
   test('item 4: Add Backend and Set API Key confirm; during the demo they say the demo is showing instead', async () => {
+    // No auto-start: the demo below must not replace a real pool (item 5 asks then).
+    await setSetting('autoStart', false);
     let seq = lastSeq(api);
     await vscode.commands.executeCommand('aoaiPool.addBackend', { name: 'east', endpoint: 'https://east.openai.azure.com' });
     await waitFor(() => api.snapshots().some((s) => s.name === 'east'), 'east in settings', api);
