@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import { validateConfig, type RawBackendConfig } from '../../core';
 import {
-  ACTIONS, backendAddedMessage, backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, rawIdentity, suggestBackendName,
+  ACTIONS, backendAddedMessage, backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, priorityChoices, rawIdentity, suggestBackendName, weightChoices,
+  type NumberChoice,
   type SettingScope,
 } from '../../core/view';
 import { isCancellation } from '../errors';
@@ -65,10 +66,10 @@ export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown
       });
     },
     async () => {
-      a.priority = await flow.text({ prompt: 'Priority group 1-100: lower numbers take traffic first', value: a.priority, validate: (v) => integerProblem(v, 1, 100) });
+      a.priority = await pickNumber(flow, 'Priority group: lower numbers take traffic first', priorityChoices(), a.priority, (v) => integerProblem(v, 1, 100, false, 'Priority'));
     },
     async () => {
-      a.weight = await flow.text({ prompt: 'Weight 1-100 within its priority group. Empty: an equal share.', value: a.weight, validate: (v) => integerProblem(v, 1, 100, true) });
+      a.weight = await pickNumber(flow, 'Weight within its priority group: its share of the traffic', weightChoices(), a.weight, (v) => integerProblem(v, 1, 100, true, 'Weight'));
     },
     async () => {
       if (!hasWorkspace) return false;
@@ -105,6 +106,14 @@ export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown
     });
     announce(shell, backend, a.scope, stored ? 'stored' : 'missing');
   }
+}
+
+/** A number as picks with a "Custom…" entry that asks for any value (issue 13, item 11). */
+async function pickNumber(flow: InputFlow, title: string, choices: NumberChoice[], current: string, validate: (v: string) => string | undefined): Promise<string> {
+  const active = choices.find((c) => c.value === current) ?? choices.at(-1);
+  const pick = await flow.pick(title, choices, active);
+  if (pick.value !== undefined) return pick.value;
+  return flow.text({ prompt: `${title}: a whole number 1-100`, value: current, validate });
 }
 
 /** Issue 13, item 4: one confirmation per Add Backend; during the demo it says the real pool is hidden. */

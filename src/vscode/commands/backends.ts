@@ -19,6 +19,8 @@ async function pickBackend(shell: Shell, arg: unknown, placeHolder: string, filt
   if (typeof arg === 'string' && arg) return { name: arg, interactive: false };
   const backends = (shell.controller.settingsConfig?.backends ?? []).filter(filter);
   if (backends.length === 0) throw actionableError('No backend in settings fits: add one first', 'addBackend');
+  // Nothing to choose (issue 13, item 11): the one backend it can be.
+  if (backends.length === 1) return { name: backends[0]!.name, interactive: true };
   const pick = await vscode.window.showQuickPick(
     backends.map((b) => ({ label: b.name, description: b.endpoint, detail: `${b.auth === 'entra' ? 'Entra ID' : 'API key'} · priority ${b.priority}${b.enabled ? '' : ' · disabled'}` })),
     { title: 'AOAI Pool', placeHolder },

@@ -140,7 +140,7 @@ async function review(ui: Prompter, start: Proposal): Promise<Proposal> {
       if (p.members.length === 0) throw new vscode.CancellationError();
       continue;
     }
-    const value = await ui.input({ id: what, title: `${TITLE}: ${member.backend}`, placeholder: `${what === 'priority' ? 'Priority' : 'Weight'} 1-100` }, String(member[what]), (v) => integerProblem(v, 1, 100));
+    const value = await ui.input({ id: what, title: `${TITLE}: ${member.backend}`, placeholder: `${what === 'priority' ? 'Priority' : 'Weight'} 1-100` }, String(member[what]), (v) => integerProblem(v, 1, 100, false, what === 'priority' ? 'Priority' : 'Weight'));
     p = editMember(p, member.backend, { [what]: Number(value) });
   }
 }
