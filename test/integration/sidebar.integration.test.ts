@@ -44,14 +44,14 @@ suite('Sidebar (issue 13)', () => {
     const row = () => treeRow(api, 'east');
     await waitFor(() => assert.match(row().description ?? '', /^unhealthy\b.*refused/i), 'the reason in the row', api);
     assert.equal(row().iconId, 'error');
-    assert.notEqual(row().children[0]?.colorId, 'testing.iconPassed', 'a green dot under an unreachable backend');
+    assert.notEqual(row().children[0]?.colorId, 'charts.green', 'a green dot under an unreachable backend');
     // A connect failure ejects for 5 s; when that ends nothing has succeeded, so it must not turn healthy.
     await new Promise((r) => setTimeout(r, 6_500));
     const after = row();
     assert.notEqual(after.iconId, 'pass', JSON.stringify(after));
     assert.doesNotMatch(after.description ?? '', /^healthy/);
     assert.match(after.tooltip ?? '', /refused/i);
-    assert.notEqual(after.children[0]?.colorId, 'testing.iconPassed');
+    assert.notEqual(after.children[0]?.colorId, 'charts.green');
   });
 
   test('item 2: a counting-down row keeps its TreeItem and tooltip while its description ticks', async () => {

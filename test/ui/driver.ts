@@ -483,7 +483,7 @@ export class Workbench {
     await (await this.treeRowLocator(view, label)).click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor();
-    await menu.locator('.action-item', { hasText: new RegExp(`^${escapeRegExp(item)}`) }).first().click();
+    await menu.getByRole('menuitem', { name: item, exact: true }).first().click();
     await menu.waitFor({ state: 'detached' });
   }
 

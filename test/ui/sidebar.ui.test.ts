@@ -18,7 +18,24 @@ const settings = {
   'remote.autoForwardPorts': false,
   // Hovers show at once, so the test measures how long one stays, not how long it takes to come.
   'workbench.hover.delay': 100,
+  // A DOM-rendered terminal with a short prompt, so the test can read it.
+  'terminal.integrated.gpuAcceleration': 'off',
+  'terminal.integrated.shellIntegration.enabled': false,
+  'terminal.integrated.defaultProfile.linux': 'demo',
+  'terminal.integrated.profiles.linux': { demo: { path: 'bash', args: ['--norc', '--noprofile'], env: { PS1: '$ ' } } },
+  'typescript.disableAutomaticTypeAcquisition': true,
 };
+
+/** A few requests through the pool from a terminal (its variables point at the pool). */
+const HIT_SCRIPT = `const { AZURE_OPENAI_ENDPOINT: endpoint, AZURE_OPENAI_API_KEY: key } = process.env;
+for (let i = 0; i < 12; i++) {
+  await fetch(\`\${endpoint}/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21\`, {
+    method: 'POST', headers: { 'api-key': key, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+console.log('hit done');
+`;
 
 const top = (rows: TreeRow[]) => rows.filter((r) => r.level === 1);
 
@@ -40,7 +57,7 @@ for (const flavor of flavorsFromEnv()) {
     let wb: Workbench;
 
     before(async () => {
-      wb = await Workbench.open({ flavor, viewport: { width: 1280, height: 800 }, settings, files: { 'README.md': '# fixture\n' } });
+      wb = await Workbench.open({ flavor, viewport: { width: 1280, height: 800 }, settings, files: { 'README.md': '# fixture\n', 'hit.mjs': HIT_SCRIPT } });
       await wb.clickActivityBar('AOAI Pool');
     });
     after(async () => {
@@ -96,8 +113,11 @@ for (const flavor of flavorsFromEnv()) {
     });
 
     it('item 5: the demo asks before it replaces the running pool', async () => {
-      await wb.runCommand('AOAI Pool: Start Proxy');
-      await wb.waitForTreeRows(VIEW, (r) => r.some((x) => x.label === 'ui-test' && /API key missing/.test(x.description)), 'the real pool running');
+      // Adding the first backend started the pool (aoaiPool.autoStart).
+      for (const end = Date.now() + 20_000; !/:\d+/.test(await wb.statusBarItem(STATUS_ITEM));) {
+        if (Date.now() > end) throw new Error(`the pool did not start: ${await wb.statusBarItem(STATUS_ITEM)}`);
+        await wb.page.waitForTimeout(200);
+      }
       await wb.runCommand('AOAI Pool: Try with Simulated Backends');
       await wb.answerDialog(/replaces your running pool/, 'Start Demo');
       await wb.waitForTreeRows(VIEW, (r) => top(r).length === 3 && top(r).every((x) => /^healthy\b/.test(x.description)), 'three healthy demo backends');
@@ -109,13 +129,21 @@ for (const flavor of flavorsFromEnv()) {
       const sim1 = health.backends.find((b) => b.name === 'sim-1')!.endpoint;
       const faults = await fetch(`${sim1}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate429: 1, retryAfterMs: 120_000, retryHeader: 'retry-after' }) });
       assert.equal(faults.status, 200, await faults.text());
-      await wb.runCommand('AOAI Pool: Probe Backends Now');
-      const rows = await wb.waitForTreeRows(VIEW, (r) => r.some((x) => x.label === 'sim-1' && /^cooling down \d/.test(x.description)), 'sim-1 counting down');
+      // sim-1 serves priority group 1 with sim-2: some of these requests reach it and get the 429.
+      await wb.runInNewTerminal('node hit.mjs', /^hit done$/m);
+      const rows = await wb.waitForTreeRows(VIEW, (r) => r.some((x) => x.label === 'sim-1' && /cooling (down )?\d/.test(x.description)), 'sim-1 counting down');
       const before = rows.find((x) => x.label === 'sim-1')!.description;
 
-      await (await wb.treeRowLocator(VIEW, 'sim-1')).locator('.label-name').hover();
-      const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Cooling down until' }).filter({ visible: true }).first();
-      await hover.waitFor({ timeout: 10_000 });
+      const row = await wb.treeRowLocator(VIEW, 'sim-1');
+      await row.hover();
+      const box = await row.boundingBox();
+      // A small move on the row, as a hand would, in case the first event came before the row was drawn.
+      if (box) await wb.page.mouse.move(box.x + 40, box.y + box.height / 2, { steps: 3 });
+      const hover = wb.page.locator('.monaco-hover, .workbench-hover, .monaco-hover-content').filter({ hasText: 'Endpoint' }).filter({ visible: true }).first();
+      await hover.waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
+        await wb.screenshot('sidebar-hover-missing');
+        throw e;
+      });
       // More than two ticks of the countdown.
       await wb.page.waitForTimeout(2_500);
       const now = (await wb.treeRows(VIEW)).find((x) => x.label === 'sim-1')!.description;
@@ -131,18 +159,24 @@ for (const flavor of flavorsFromEnv()) {
       await wb.waitForTreeRows(VIEW, (r) => r.some((x) => x.label === 'sim-2' && !/^disabled/.test(x.description)), 'sim-2 enabled again');
     });
 
-    it('item 13: in the light theme a healthy icon has the theme\'s "passed" colour and enough contrast', async () => {
+    it('item 13: in the light theme a healthy icon has the theme\'s green and enough contrast', async () => {
       await wb.setColorTheme('Light Modern');
       await wb.waitForTreeRows(VIEW, (r) => r.some((x) => x.label === 'sim-3' && /^healthy\b/.test(x.description)), 'sim-3 healthy');
       const icon = (await wb.treeRowLocator(VIEW, 'sim-3')).locator('.custom-view-tree-node-item-icon').first();
-      const { color, passed, background } = await icon.evaluate((el) => {
-        const view = (el as unknown as { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { color: string; getPropertyValue(n: string): string } } } }).ownerDocument.defaultView;
-        const root = (el as unknown as { ownerDocument: { documentElement: unknown } }).ownerDocument.documentElement;
-        const vars = view.getComputedStyle(root);
-        return { color: view.getComputedStyle(el).color, passed: vars.getPropertyValue('--vscode-testing-iconPassed').trim(), background: vars.getPropertyValue('--vscode-sideBar-background').trim() };
+      // The theme's colours are CSS variables on the workbench element.
+      const read = () => icon.evaluate((el) => {
+        type Doc = { defaultView: { getComputedStyle(e: unknown): { color: string; getPropertyValue(n: string): string } }; querySelector(s: string): unknown };
+        const doc = (el as unknown as { ownerDocument: Doc }).ownerDocument;
+        const vars = doc.defaultView.getComputedStyle(doc.querySelector('.monaco-workbench'));
+        return { color: doc.defaultView.getComputedStyle(el).color, passed: vars.getPropertyValue('--vscode-charts-green').trim(), background: vars.getPropertyValue('--vscode-sideBar-background').trim() };
       });
       const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
-      assert.equal(color, rgb(passed), `icon ${color}, theme's testing.iconPassed ${passed}`);
+      // The theme applies a moment after it is picked.
+      let seen = await read();
+      for (const end = Date.now() + 5_000; seen.color !== rgb(seen.passed) && Date.now() < end; seen = await read()) await wb.page.waitForTimeout(200);
+      const { color, passed, background } = seen;
+      assert.ok(passed.startsWith('#'), `no --vscode-charts-green: ${JSON.stringify(seen)}`);
+      assert.equal(color, rgb(passed), `icon ${color}, theme's charts.green ${passed}`);
       const ratio = contrast(color, background || '#f8f8f8');
       assert.ok(ratio >= 3, `contrast ${ratio.toFixed(2)} of ${color} on ${background}`);
       await wb.setColorTheme('Dark Modern');
@@ -150,9 +184,10 @@ for (const flavor of flavorsFromEnv()) {
 
     it('item 12: settings read "AOAI Pool", not "Aoai Pool"', async () => {
       await wb.runCommand('Preferences: Open Settings (UI)');
-      const search = wb.page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .settings-header input').first();
-      await search.waitFor();
-      await search.fill('aoaiPool.timeouts.connectMs');
+      // The search box (a small editor) has the focus when the Settings editor opens.
+      await wb.page.locator('.settings-editor .settings-header').first().waitFor();
+      await wb.page.waitForTimeout(500);
+      await wb.page.keyboard.type('aoaiPool.timeouts.connectMs');
       const item = wb.page.locator('.settings-editor .setting-item-contents').filter({ visible: true }).first();
       await item.waitFor({ timeout: 15_000 });
       const title = ((await item.locator('.setting-item-title').first().textContent()) ?? '').trim();

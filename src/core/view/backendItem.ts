@@ -48,7 +48,9 @@ interface Look {
 }
 
 export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
-  healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  // charts.green, not testing.iconPassed: that one is the same pale #73c991 in light themes,
+  // 1.9:1 on a light side bar (issue 13, item 13); charts.green is #388a34 there.
+  healthy: { iconId: 'pass', colorId: 'charts.green', word: 'healthy' },
   // Healthy, but some deployment rests: never the green check (issue 13, item 8).
   partial: { iconId: 'warning', colorId: 'list.warningForeground', word: 'partly throttled' },
   unknown: { iconId: 'question', colorId: undefined, word: 'not checked yet' },
@@ -65,7 +67,7 @@ export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
 
 /** Deployment dots: green only when the deployment can serve; the backend row says why not. */
 export const DEPLOYMENT_LOOK: Readonly<Record<DeploymentStatus, Look>> = {
-  healthy: { iconId: 'circle-filled', colorId: 'testing.iconPassed', word: 'healthy' },
+  healthy: { iconId: 'circle-filled', colorId: 'charts.green', word: 'healthy' },
   unknown: { iconId: 'circle-outline', colorId: undefined, word: 'not checked yet' },
   cooling: STATUS_LOOK.cooling,
   misconfigured: STATUS_LOOK.misconfigured,

@@ -25,7 +25,7 @@ const running = { now: NOW, running: true, hasKey: true };
 describe('backendItem', () => {
   it('shows a healthy backend with latency and remaining quota', () => {
     const m = backendItem(snap(), running);
-    expect(m).toMatchObject({ label: 'eastus', iconId: 'pass', colorId: 'testing.iconPassed' });
+    expect(m).toMatchObject({ label: 'eastus', iconId: 'pass', colorId: 'charts.green' });
     expect(m.description).toBe('healthy · 118k tokens left · 230 ms');
     expect(m.contextValue).toBe(';backend;healthy;enabled;apiKey;keySet;configured;');
   });
@@ -134,10 +134,10 @@ describe('honest looks: no green before a success, none on a backend that cannot
     const s = snap({ status: 'unhealthy', reason: 'connection refused',
       deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o-prod', status: 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 3 }] });
     const d = deploymentItem(s.deployments[0]!, s, running);
-    expect(d.colorId).not.toBe('testing.iconPassed');
+    expect(d.colorId).not.toBe('charts.green');
     expect(d).toMatchObject({ iconId: 'circle-filled', colorId: 'disabledForeground', description: 'backend unhealthy · 3 requests · → gpt-4o-prod', contextValue: ';deployment;unavailable;' });
     expect(backendItem(s, running).description).toBe('unhealthy: connection refused');
-    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('testing.iconPassed');
+    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('charts.green');
   });
 });
 
