@@ -480,11 +480,19 @@ export class Workbench {
 
   /** Right-clicks a tree row and clicks `item` in its context menu. */
   async treeContextMenu(view: string, label: string, item: string): Promise<void> {
+    // An open hover could take the click.
+    await this.page.keyboard.press('Escape');
     await (await this.treeRowLocator(view, label)).click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor();
-    await menu.getByRole('menuitem', { name: item, exact: true }).first().click();
-    await menu.waitFor({ state: 'detached' });
+    const entry = menu.getByRole('menuitem', { name: item, exact: true }).first();
+    // The menu ignores clicks while it is still opening: click again until it closes.
+    for (let i = 0; i < 5; i++) {
+      await this.page.waitForTimeout(300);
+      if (await entry.isVisible()) await entry.click().catch(() => {});
+      if (await menu.waitFor({ state: 'detached', timeout: 2_000 }).then(() => true, () => false)) return;
+    }
+    throw new Error(`the context menu of "${label}" did not run "${item}"`);
   }
 
   /** Enter in the open quick input. */

@@ -5,7 +5,7 @@
  */
 import type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStatus } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
-import { escapeMarkdown, formatCount, formatCountdown, formatLatency, truncate } from './format';
+import { escapeMarkdown, formatClock, formatCount, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
 
 export interface TreeItemModel {
@@ -99,17 +99,17 @@ export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeI
     case 'partial': {
       // Some deployments throttled while others serve: say which without opening the node.
       const cooling = s.deployments.filter((d) => d.cooldownUntil > opts.now);
-      parts.push(cooling.length === 1 ? `${cooling[0]!.alias} cooling ${formatCountdown(cooling[0]!.cooldownUntil - opts.now)}` : `${cooling.length} deployments cooling`, ...metrics(s));
+      parts.push(cooling.length === 1 ? `${cooling[0]!.alias} cooling until ${formatClock(cooling[0]!.cooldownUntil)}` : `${cooling.length} deployments cooling`, ...metrics(s));
       break;
     }
     case 'cooling':
-      parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`);
+      parts.push(`${word} until ${formatClock(s.cooldownUntil)}`);
       break;
     case 'unknown':
       parts.push(word, ...metrics(s));
       break;
     case 'unhealthy': {
-      const retry = s.ejectedUntil > opts.now ? `, retry in ${formatCountdown(s.ejectedUntil - opts.now)}` : '';
+      const retry = s.ejectedUntil > opts.now ? `, retry at ${formatClock(s.ejectedUntil)}` : '';
       parts.push(`${word}${retry}${reason ? `: ${reason}` : ''}`);
       break;
     }
@@ -140,7 +140,7 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   const look = !running ? STATUS_LOOK.stopped : DEPLOYMENT_LOOK[d.status];
   const parts: string[] = [];
   // Most telling first: why it cannot serve, then what it served, then where the alias points (issue 13, item 7).
-  if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
+  if (running && d.status === 'cooling') parts.push(`cooling down until ${formatClock(d.cooldownUntil)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
   else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
   if (d.requests > 0) parts.push(`${d.requests} ${d.requests === 1 ? 'request' : 'requests'}`);
@@ -160,7 +160,13 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   };
 }
 
-/** True while the item shows a countdown, i.e. it must be redrawn every second. */
+/**
+ * True while something on the item ends by itself (a cooldown, an ejection):
+ * the shell re-checks it every second and redraws it when it has ended. The
+ * rows show when that happens as a clock time, not a countdown: VS Code
+ * closes an open hover whenever its row is redrawn, and a countdown redrew
+ * every second (issue 13, item 2).
+ */
 export function hasCountdown(s: BackendSnapshot, now: number): boolean {
   return s.cooldownUntil > now || s.ejectedUntil > now || s.deployments.some((d) => d.cooldownUntil > now);
 }

@@ -30,10 +30,12 @@ describe('backendItem', () => {
     expect(m.contextValue).toBe(';backend;healthy;enabled;apiKey;keySet;configured;');
   });
 
-  it('counts a cooldown down', () => {
+  it('says until when a cooldown lasts, as a clock time that does not change every second', () => {
     const m = backendItem(snap({ status: 'cooling', reason: '429 from gpt-4o', cooldownUntil: NOW + 12_000 }), running);
     expect(m.iconId).toBe('watch');
-    expect(m.description).toBe('cooling down 12s');
+    expect(m.description).toBe(`cooling down until ${formatClock(NOW + 12_000)}`);
+    // Issue 13, item 2: a second later the row is the same, so it is not redrawn (which would close its hover).
+    expect(backendItem(snap({ status: 'cooling', reason: '429 from gpt-4o', cooldownUntil: NOW + 12_000 }), { ...running, now: NOW + 1_000 }).description).toBe(m.description);
     // A clock time, not a countdown: the tooltip must not change every second (issue 13, item 2).
     expect(m.tooltipMarkdown).toContain(`Cooling down until ${formatClock(NOW + 12_000)}`);
     expect(backendItem(snap({ status: 'cooling', reason: '429 from gpt-4o', cooldownUntil: NOW + 12_000 }), { ...running, now: NOW + 1_000 }).tooltipMarkdown).toBe(m.tooltipMarkdown);
@@ -43,7 +45,7 @@ describe('backendItem', () => {
     const s = snap();
     s.deployments[0]!.cooldownUntil = NOW + 6_000;
     // Not the green check while a deployment rests (issue 13, item 8).
-    expect(backendItem(s, running)).toMatchObject({ description: 'gpt-4o cooling 6s · 118k tokens left · 230 ms', iconId: 'warning', colorId: 'list.warningForeground' });
+    expect(backendItem(s, running)).toMatchObject({ description: `gpt-4o cooling until ${formatClock(NOW + 6_000)} · 118k tokens left · 230 ms`, iconId: 'warning', colorId: 'list.warningForeground' });
     s.deployments[1]!.cooldownUntil = NOW + 3_000;
     expect(backendItem(s, running).description).toMatch(/^2 deployments cooling · /);
   });
@@ -51,7 +53,7 @@ describe('backendItem', () => {
   it('gives the reason of an unhealthy backend and when it is retried', () => {
     const m = backendItem(snap({ status: 'unhealthy', reason: 'connect ECONNREFUSED', ejectedUntil: NOW + 5_000 }), running);
     expect(m).toMatchObject({ iconId: 'error', colorId: 'list.errorForeground' });
-    expect(m.description).toBe('unhealthy, retry in 5s: connect ECONNREFUSED');
+    expect(m.description).toBe(`unhealthy, retry at ${formatClock(NOW + 5_000)}: connect ECONNREFUSED`);
   });
 
   it.each([
@@ -112,7 +114,7 @@ describe('deploymentItem', () => {
   it('shows the alias mapping, cooldown and requests', () => {
     const s = snap();
     const d = deploymentItem({ ...s.deployments[0]!, status: 'cooling', cooldownUntil: NOW + 3_000 }, s, running);
-    expect(d).toMatchObject({ label: 'gpt-4o', iconId: 'watch', description: 'cooling down 3s · 10 requests · → gpt-4o-prod', contextValue: ';deployment;cooling;' });
+    expect(d).toMatchObject({ label: 'gpt-4o', iconId: 'watch', description: `cooling down until ${formatClock(NOW + 3_000)} · 10 requests · → gpt-4o-prod`, contextValue: ';deployment;cooling;' });
     expect(deploymentItem(s.deployments[1]!, s, running)).toMatchObject({ description: '', iconId: 'circle-filled' });
     const missing = deploymentItem({ ...s.deployments[1]!, status: 'misconfigured' }, s, running);
     expect(missing.description).toBe('not found on this resource');
