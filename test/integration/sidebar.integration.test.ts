@@ -60,7 +60,7 @@ suite('Sidebar (issue 13)', () => {
     east!.setFaults({ rate429: 1, retryAfterMs: 5_000, retryHeader: 'retry-after-ms' });
     await chat(url, clientKey);
     east!.setFaults({});
-    await waitFor(() => assert.match(treeRow(api, 'east').description ?? '', /^cooling down until \d\d:\d\d:\d\d$/), 'east cooling', api);
+    await waitFor(() => assert.match(treeRow(api, 'east').description ?? '', /^cooling down until \d\d:\d\d:\d\d/), 'east cooling', api);
     const first = treeRow(api, 'east');
     // VS Code closes an open hover when its row is redrawn: nothing about the row may change while it waits.
     await new Promise((r) => setTimeout(r, 2_000));
