@@ -142,9 +142,9 @@ suite('Sidebar (issue 13)', () => {
     const { url, clientKey } = await startProxy(api);
     await chat(url, clientKey, 'mini');
     await waitFor(() => assert.match(api.statusBar().text, /^\$\(pulse\) AOAI Pool :\d+ 2\/2$/), 'all healthy first', api);
+    // Most useful first, each number named, and short enough for the default side bar (the row redraws within 250 ms).
+    await waitFor(() => assert.match(treeRow(api, 'east').description ?? '', /^healthy · [\d.]+k? tokens left · \d+ ms$/), 'east with its numbers', api);
     const healthy = treeRow(api, 'east');
-    // Most useful first, each number named, and short enough for the default side bar.
-    assert.match(healthy.description ?? '', /^healthy · [\d.]+k? tokens left · \d+ ms$/);
     assert.ok((healthy.description ?? '').length <= 40, healthy.description);
     assert.match(healthy.children.find((c) => c.label === 'mini')?.description ?? '', /^1 request$/);
 

@@ -46,16 +46,9 @@ function poolSetting(key: string, extra: Json = {}): Json {
   return out;
 }
 
-/**
- * A titled group. The `id` (`aoaiPool.<group>`) lets the Settings editor drop
- * the key's "aoaiPool" prefix from each setting's label, which it would
- * otherwise show as "Aoai Pool: …" (issue 13, item 12): the settings show as
- * "Port" and "Timeouts: Connect Ms" under "AOAI Pool › Proxy" and so on.
- */
 function section(title: string, properties: Record<string, Json>): Json {
   let order = 0;
   return {
-    id: `${SETTINGS_SECTION}.${title.toLowerCase().replace(/[^a-z]+/g, '-')}`,
     title,
     properties: Object.fromEntries(Object.entries(properties).map(([k, v]) => [`${SETTINGS_SECTION}.${k}`, { ...v, order: order++ }])),
   };
