@@ -21,6 +21,7 @@ import { PoolStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 import { PoolTreeView } from './vscode/tree/view';
 import { RoleHints } from './vscode/roleHint';
+import { ContextKeys } from './vscode/contextKeys';
 
 export type { AoaiPoolApi } from './vscode/api';
 
@@ -45,7 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     const onStartError = (e: unknown) => reportStartError(e, shell);
 
     context.subscriptions.push(
-      log.channel, secrets, auth, approval, controller, tree, statusBar, terminals, roleHints,
+      log.channel, secrets, auth, approval, controller, tree, statusBar, terminals, roleHints, new ContextKeys(controller, secrets),
       ...registerCommands(shell),
       ...registerLanguageModels(shell),
       registerPreviewProvider(),

@@ -18,6 +18,7 @@ import type { PoolStatusBar } from './statusBar';
 import type { TerminalEnvironment } from './terminalEnv';
 import type { PoolTreeView, TreeItemView } from './tree/view';
 import { setTestPrompter, type Prompter } from './discover/prompts';
+import { recentNotifications, setConfirmResponder, type ShownNotification } from './notify';
 import type { RoleHintRecord, RoleHints } from './roleHint';
 
 export interface AoaiPoolApi {
@@ -60,6 +61,10 @@ export interface AoaiPoolApi {
   secretStorage?(): vscode.SecretStorage;
   /** The file that says "stopped by hand" for a port, shared by every window of the install. */
   stopMarks?(): StopMarks;
+  /** The last notifications shown (text and buttons), oldest first. */
+  notifications?(): readonly ShownNotification[];
+  /** Answers modal confirmations instead of the user (undefined: the modal again). */
+  setConfirmResponder?(r: ((n: ShownNotification) => string | undefined) | undefined): void;
 }
 
 export function createApi(
@@ -99,5 +104,7 @@ export function createApi(
     useTokenCredential: (c) => auth.useTestCredential(c),
     secretStorage: () => secretStorage,
     stopMarks: () => stopMarks,
+    notifications: () => [...recentNotifications()],
+    setConfirmResponder,
   };
 }

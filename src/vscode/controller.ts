@@ -10,7 +10,7 @@ import { credentialProblem } from '../core/auth/credentials';
 import { heldByPeer } from '../core/peer/follower';
 import type { StopMarks } from '../core/peer/stopMarks';
 import type { SimulatedBackend } from '../core/simulator';
-import { CONTEXT_KEYS, INITIAL_STATE, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
+import { CONTEXT_KEYS, FIRST_STEPS, INITIAL_STATE, actionableError, describeSettingIssue, idleSnapshot, needsRestart, type PoolState } from '../core/view';
 import type { WorkspaceApproval } from './approval';
 import type { EntraAuth } from './auth';
 import type { ShellLog } from './log';
@@ -42,6 +42,10 @@ export class PoolController implements vscode.Disposable {
   private userStopped = false;
   /** Set while another window's pool serves the port (`elsewhere`): this window follows it (issue 13). */
   private peer: PeerLink | undefined;
+  /** The demo replaced a running settings pool: ending the demo starts that pool again (issue 13, item 5). */
+  private resumeAfterDemo = false;
+  /** Demo backends the user disabled from the tree (issue 13, item 14); they live in memory like the demo. */
+  private readonly demoDisabled = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private readonly transitions: TransitionLog;
   /** The settings pool's credential source: one object, so the idle tree and the proxy apply the same gate. */
@@ -114,11 +118,18 @@ export class PoolController implements vscode.Disposable {
     return this.enqueue(() => this.doStart());
   }
 
+  /** Stops the proxy; stopping the demo brings back the pool it replaced. */
   stop(): Promise<void> {
     this.userStopped = true;
     return this.enqueue(async () => {
       const owned = this.proxy?.port;
+      const resume = this.mode === 'simulated' && this.resumeAfterDemo;
       await this.doStop(false);
+      if (resume) {
+        this.userStopped = false;
+        await this.doStart();
+        return;
+      }
       // Stopped by hand where the port is owned: the followers must not take it over.
       if (owned !== undefined) await this.deps.stopMarks?.mark(owned).catch((e: unknown) => this.deps.log.warn(`cannot tell other windows the pool was stopped: ${String(e)}`));
     });
@@ -137,7 +148,9 @@ export class PoolController implements vscode.Disposable {
     this.userStopped = false;
     return this.enqueue(async () => {
       if (this.mode === 'simulated' && this.proxy) return;
+      const resume = !!this.proxy;
       await this.doStop(false);
+      this.resumeAfterDemo = resume;
       this.mode = 'simulated';
       await this.doStart();
     });
@@ -150,7 +163,7 @@ export class PoolController implements vscode.Disposable {
   }
 
   async probe(): Promise<void> {
-    if (!this.proxy) throw new Error('The proxy is not running: run "AOAI Pool: Start Proxy" first');
+    if (!this.proxy) throw actionableError('The proxy is not running: start it first', 'startProxy');
     await this.proxy.probeNow();
   }
 
@@ -188,7 +201,7 @@ export class PoolController implements vscode.Disposable {
       const config = this.settings.lastGood!;
       await this.deps.secrets.load(config.backends.map((b) => b.name));
       if (this.proxy) {
-        const target = this.mode === 'simulated' ? simulatedPlan(next.raw, this.sims).config : config;
+        const target = this.mode === 'simulated' ? this.demoPlan().config : config;
         if (needsRestart(this.proxy.config, target)) {
           this.deps.log.info(`port changed to ${target.port}: restarting the proxy`);
           await this.doStop(true);
@@ -243,13 +256,13 @@ export class PoolController implements vscode.Disposable {
   private async plan(): Promise<PoolPlan> {
     if (this.mode === 'simulated') {
       if (this.sims.length === 0) this.sims = await startSimulators(this.deps.redactor);
-      return simulatedPlan(this.settings.current.raw, this.sims);
+      return this.demoPlan();
     }
     // Re-read: "Use another port" may have just written the setting.
     this.takeSettings();
     const config = this.settings.lastGood;
-    if (!config) throw new Error(`The settings are invalid: ${this.state.configErrors.map(describeSettingIssue).join('; ')}`);
-    if (config.backends.length === 0) throw new Error('No backends to pool: run "AOAI Pool: Add Backend", or "AOAI Pool: Try with Simulated Backends"');
+    if (!config) throw actionableError(`The settings are invalid: ${this.state.configErrors.map(describeSettingIssue).join('; ')}`, 'openSettings');
+    if (config.backends.length === 0) throw actionableError('No backends to pool yet: add one, or try the pool on simulated backends', ...FIRST_STEPS);
     await this.deps.secrets.load(config.backends.map((b) => b.name));
     if (config.backends.some((b) => b.auth === 'entra') && this.deps.auth.state === 'unknown') void this.deps.auth.check();
     return { config, credentials: this.credentials };
@@ -343,9 +356,28 @@ export class PoolController implements vscode.Disposable {
     });
   }
 
+  /** Disables or enables a demo backend: only in memory, as the demo itself. */
+  setDemoBackendEnabled(name: string, enabled: boolean): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.mode !== 'simulated' || !this.sims.some((s) => s.name === name)) throw new Error(`"${name}" is not a backend of the running demo`);
+      if (enabled) this.demoDisabled.delete(name);
+      else this.demoDisabled.add(name);
+      this.proxy?.reload(this.demoPlan().config);
+      this.poolEmitter.fire();
+    });
+  }
+
+  private demoPlan(): PoolPlan {
+    const plan = simulatedPlan(this.settings.current.raw, this.sims);
+    const backends = plan.config.backends.map((b) => (this.demoDisabled.has(b.name) ? { ...b, enabled: false } : b));
+    return { ...plan, config: { ...plan.config, backends } };
+  }
+
   private async closeSimulators(): Promise<void> {
     const sims = this.sims.splice(0);
     this.mode = 'settings';
+    this.resumeAfterDemo = false;
+    this.demoDisabled.clear();
     await Promise.all(sims.map((s) => s.close()));
   }
 

@@ -7,8 +7,9 @@
  */
 import * as vscode from 'vscode';
 import type { ConfigIssue, Redactor } from '../core';
-import { describeSettingIssue, settingForIssue } from '../core/view';
+import { describeSettingIssue, errorActions, settingForIssue } from '../core/view';
 import type { ShellLog } from './log';
+import { notify } from './notify';
 
 const SHORT = 200;
 
@@ -28,15 +29,17 @@ export function errorText(e: unknown): string {
 export function reportError(e: unknown, sink: ErrorSink, where: string): void {
   if (isCancellation(e)) return;
   const text = sink.redactor.mask(errorText(e));
+  // Buttons instead of "run <command>" (issue 13, item 10): the error's own actions, then Show Log.
+  const actions = errorActions(e);
   if (text.length <= SHORT && !text.includes('\n')) {
     sink.log.warn(`${where}: ${text}`);
-    void vscode.window.showErrorMessage(`AOAI Pool: ${text}`);
+    notify('error', `AOAI Pool: ${text}`, actions);
     return;
   }
   const stack = e instanceof Error && e.stack ? `\n${sink.redactor.mask(e.stack)}` : '';
   sink.log.error(`${where}: ${text}${stack}`);
   const first = text.split('\n')[0]!.slice(0, SHORT);
-  void vscode.window.showErrorMessage(`AOAI Pool: ${first} (details in the log)`, 'See output').then((pick) => pick && sink.log.show());
+  notify('error', `AOAI Pool: ${first} (details in the log)`, actions);
 }
 
 /** Wraps a handler so that it never rejects: errors are reported as above. */

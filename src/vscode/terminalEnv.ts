@@ -42,6 +42,9 @@ export class TerminalEnvironment implements vscode.Disposable {
     const s = this.controller.current;
     const on = this.controller.shellSettings.terminalEnvironment && (s.status === 'running' || s.status === 'elsewhere') && s.url;
     const vars: Record<string, string> = on ? clientEnvironment(s.url!, await this.controller.clientKey()) : {};
+    // The state changed while the key was read: that change's own update applies (a demo stopped at once
+    // must not get its variables back from this late one).
+    if (this.controller.current !== s) return;
     const key = JSON.stringify(vars);
     if (key === this.applied) return;
     this.applied = key;

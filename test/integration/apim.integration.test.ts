@@ -1,9 +1,12 @@
 // "Generate APIM Pool": the Bicep, the policy and the parameters open as
 // editors, generated from the settings' backends, with no key in them.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
+import { apimApiName } from '../../src/core/view/apim';
 import { backendFor, configureBackends, poolApi, resetPool, setApiKey, Simulators, type TestApi } from './helpers';
 
 suite('Generate APIM Pool', () => {
@@ -79,5 +82,47 @@ suite('Generate APIM Pool', () => {
         assert.ok(!doc.getText().includes(secret), `${name} contains a key`);
       }
     }
+  });
+
+  test('issue 13 item 6: one API name, main.bicep in front, nothing dirty after Save to Folder', async function () {
+    // Opening, reverting and reopening six editors takes a while on a busy machine.
+    this.timeout(60_000);
+    const [east] = await sims.start([{ name: 'east', deployments: ['gpt-4o'] }]);
+    await configureBackends(api, [backendFor(east!)]);
+    await setApiKey(api, 'east', east!.apiKey);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'aoai-pool-apim-'));
+    try {
+      const result = await vscode.commands.executeCommand<string[] | undefined>('aoaiPool.generateApimPool', {
+        serviceName: undefined, tokensPerMinute: undefined, tokenMetrics: false, existingApi: false, saveTo: folder,
+      });
+      assert.ok(Array.isArray(result), `the command returned ${JSON.stringify(result)}`);
+      opened = result;
+      assert.deepEqual(fs.readdirSync(folder).sort(), ['main.bicep', 'main.parameters.json', 'policy.xml']);
+      // The name the prompt offers is the one written.
+      const params = JSON.parse(fs.readFileSync(path.join(folder, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+      assert.equal(params.parameters.apiName?.value, apimApiName({ apim: {} } as never));
+      assert.equal(params.parameters.apiName?.value, 'aoai-pool');
+      // Saved: no untitled generated editor is left, and none of the open ones is dirty.
+      const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText);
+      const generated = tabs.filter((t) => /(main\.bicep|policy\.xml|main\.parameters\.json)$/.test((t.input as vscode.TabInputText).uri.path));
+      assert.deepEqual(generated.map((t) => (t.input as vscode.TabInputText).uri.scheme), ['file', 'file', 'file'], 'untitled editors left open');
+      assert.deepEqual(generated.filter((t) => t.isDirty).map((t) => t.label), [], 'dirty editors after Save to Folder');
+      assert.equal(path.posix.basename(vscode.window.activeTextEditor?.document.uri.path ?? ''), 'main.bicep');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('issue 13 item 6: in the demo, the error says why and offers to add backends', async () => {
+    await vscode.commands.executeCommand('aoaiPool.trySimulated');
+    assert.equal(api.state().simulated, true);
+    const seq = api.notifications().at(-1)?.seq ?? 0;
+    const result = await vscode.commands.executeCommand('aoaiPool.generateApimPool', { serviceName: undefined, tokensPerMinute: undefined, tokenMetrics: false, existingApi: false });
+    assert.equal(result, undefined);
+    const error = api.notifications().find((n) => n.seq > seq && n.severity === 'error');
+    assert.ok(error, JSON.stringify(api.notifications().slice(-3)));
+    assert.match(error.text, /demo's simulated backends cannot go to API Management/);
+    assert.deepEqual(error.buttons, ['Add Backends from Azure…', 'Add Backend', 'Show Log']);
   });
 });

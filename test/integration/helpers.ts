@@ -61,6 +61,8 @@ export function contributedKeys(): string[] {
  */
 export async function resetPool(api: TestApi): Promise<void> {
   await vscode.commands.executeCommand('aoaiPool.stopProxy');
+  // Stopping a demo that replaced a running pool starts that pool again (issue 13, item 5): stop it too.
+  if (api.state().status !== 'stopped') await vscode.commands.executeCommand('aoaiPool.stopProxy');
   // Workspace settings first (the folder runTests opens), so no workspace backend waits for approval below.
   for (const key of contributedKeys()) {
     if (config().inspect(key)?.workspaceValue !== undefined) await setWorkspaceSetting(key, undefined);

@@ -191,22 +191,31 @@ export class Workbench {
     if (Math.abs(now - width) > 4) throw new Error(`the side bar is ${now} px wide, not ${width}`);
   }
 
-  /** F1, the command's title ("View: Toggle Terminal"), Enter on exactly that entry. */
-  async runCommand(title: string): Promise<void> {
+  /**
+   * F1, the command's title ("View: Toggle Terminal"), Enter on exactly that
+   * entry. `opens`: the command shows a quick input with this title; wait
+   * for that instead of for the palette to close.
+   */
+  async runCommand(title: string, opens?: string | RegExp): Promise<void> {
     const row = await this.findInPalette(title);
     await row.click();
-    await this.quickInput().waitFor({ state: 'hidden' });
+    if (opens) await this.waitForQuickPick(opens);
+    else await this.quickInput().waitFor({ state: 'hidden' });
   }
 
-  /** The labels the command palette lists for `query` (the palette is closed again). */
-  async commandPaletteEntries(query: string): Promise<string[]> {
+  /**
+   * The labels the command palette lists for `query` (the palette is closed
+   * again). `waitMs`: how long to wait for a row matching the query; shorter
+   * when the caller expects none (after checking that a present one shows).
+   */
+  async commandPaletteEntries(query: string, waitMs = 10_000): Promise<string[]> {
     await this.openPalette(query);
     const rows = this.quickInput().locator('.monaco-list-row');
     // The list shows the unfiltered commands for a moment after typing.
     await rows
       .filter({ hasText: new RegExp(escapeRegExp(query), 'i') })
       .first()
-      .waitFor({ timeout: 10_000 })
+      .waitFor({ timeout: waitMs })
       .catch(() => {});
     const labels = await rows.evaluateAll((els) =>
       els.map((el) => (el.querySelector('.label-name')?.textContent ?? el.getAttribute('aria-label') ?? '').trim()),
@@ -466,6 +475,55 @@ export class Workbench {
   async toggleQuickPickRow(label: string): Promise<void> {
     const row = this.quickInput().locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first();
     await row.locator('input[type=checkbox], .quick-input-list-checkbox, .monaco-checkbox').first().click();
+  }
+
+  /** Replaces the text of the open quick input (a filter in a pick, the value in an input box). */
+  async fillQuickInput(text: string): Promise<void> {
+    await this.quickInput().locator('.quick-input-box input').fill(text);
+  }
+
+  /** The open quick input's title and its message (an input box's prompt, or its validation message when one shows). */
+  async quickInputText(): Promise<{ title: string; message: string; rows: number }> {
+    const q = this.quickInput();
+    await q.waitFor();
+    return {
+      title: ((await q.locator('.quick-input-title').textContent()) ?? '').trim(),
+      message: ((await q.locator('.quick-input-message').filter({ visible: true }).first().textContent().catch(() => '')) ?? '').trim(),
+      rows: await q.locator('.quick-input-list .monaco-list-row').filter({ visible: true }).count(),
+    };
+  }
+
+  /** Escape in the open quick input; waits until it is gone. */
+  async cancelQuickInput(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.quickInput().waitFor({ state: 'hidden' });
+  }
+
+  /** A rendered row of a tree view by its label. */
+  async treeRowLocator(view: string, label: string): Promise<Locator> {
+    const row = (await this.viewPane(view))
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+      .first();
+    await row.waitFor();
+    return row;
+  }
+
+  /** Right-clicks a tree row and clicks `item` in its context menu. */
+  async treeContextMenu(view: string, label: string, item: string): Promise<void> {
+    // An open hover could take the click.
+    await this.page.keyboard.press('Escape');
+    await (await this.treeRowLocator(view, label)).click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor();
+    const entry = menu.getByRole('menuitem', { name: item, exact: true }).first();
+    // The menu ignores clicks while it is still opening: click again until it closes.
+    for (let i = 0; i < 5; i++) {
+      await this.page.waitForTimeout(300);
+      if (await entry.isVisible()) await entry.click().catch(() => {});
+      if (await menu.waitFor({ state: 'detached', timeout: 2_000 }).then(() => true, () => false)) return;
+    }
+    throw new Error(`the context menu of "${label}" did not run "${item}"`);
   }
 
   /** Enter in the open quick input. */

@@ -1,6 +1,8 @@
 import type { CooldownConfig, HealthProbeConfig, QueueConfig, RoutingMode, TimeoutConfig } from './types';
 
 export const DEFAULT_PORT = 8787;
+/** The API the APIM generator creates when `apim.apiName` is unset; the extension's prompt offers the same (issue 13, item 6). */
+export const DEFAULT_APIM_API_NAME = 'aoai-pool';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** Audio transcription uploads go up to 25 MB; leave room for multipart overhead. */

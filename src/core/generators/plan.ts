@@ -4,13 +4,13 @@
  * warnings cannot disagree (the policy's `backend-id` is the pool's name).
  * Refusals (what APIM would reject) come back as errors instead of a plan.
  */
-import type { AuthKind, PoolConfig } from '../config';
+import { DEFAULT_APIM_API_NAME, type AuthKind, type PoolConfig } from '../config';
 import { isApimServiceName, toApimName, uniqueApimNames, uniqueIdentifiers } from './names';
 
 /** APIM documents "up to 30 backends in a pool". */
 export const MAX_POOL_MEMBERS = 30;
 export const DEFAULT_POOL_NAME = 'aoai-pool';
-export const DEFAULT_API_NAME = 'aoai-pool';
+export const DEFAULT_API_NAME = DEFAULT_APIM_API_NAME;
 /** Clients using an Azure OpenAI SDK call `<endpoint>/openai/...`, so this path keeps them unchanged. */
 export const DEFAULT_API_PATH = 'openai';
 

@@ -3,6 +3,7 @@
  * input. The generator itself (src/core/generators) is loaded only when the
  * command runs; this file only shares its types.
  */
+import { DEFAULT_APIM_API_NAME } from '../config/defaults';
 import type { PoolConfig } from '../config/types';
 import type { ApimOptions } from '../generators';
 
@@ -16,6 +17,13 @@ export interface ApimAnswers {
   existingApi: boolean;
   /** Folder the files go to (for the deploy command); `.` until saved. */
   outDir?: string;
+  /** Tests: save to this folder at once, as "Save to Folder" would after its dialog. */
+  saveTo?: string;
+}
+
+/** The API name the generator writes: the prompt shows this one, never another default. */
+export function apimApiName(config: PoolConfig): string {
+  return config.apim.apiName ?? DEFAULT_APIM_API_NAME;
 }
 
 export function apimRequest(config: PoolConfig, a: ApimAnswers): { config: PoolConfig; options: ApimOptions } {

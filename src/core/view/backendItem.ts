@@ -5,7 +5,7 @@
  */
 import type { BackendSnapshot, BackendStatus, DeploymentSnapshot, DeploymentStatus } from '../balancer/health';
 import type { BackendConfig } from '../config/types';
-import { escapeMarkdown, formatCount, formatCountdown, formatLatency, truncate } from './format';
+import { escapeMarkdown, formatClock, formatCount, formatLatency, truncate } from './format';
 import { backendTooltip, deploymentTooltip } from './tooltip';
 import { quotaText } from './quota';
 
@@ -40,7 +40,7 @@ export function aliasWarningMap(warnings: readonly { alias: string; message: str
   return new Map(warnings.map((w) => [w.alias, w.message]));
 }
 
-export type ItemLook = 'stopped' | BackendStatus;
+export type ItemLook = 'stopped' | 'partial' | BackendStatus;
 
 interface Look {
   iconId: string;
@@ -49,7 +49,11 @@ interface Look {
 }
 
 export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
-  healthy: { iconId: 'pass', colorId: 'testing.iconPassed', word: 'healthy' },
+  // charts.green, not testing.iconPassed: that one is the same pale #73c991 in light themes,
+  // 1.9:1 on a light side bar (issue 13, item 13); charts.green is #388a34 there.
+  healthy: { iconId: 'pass', colorId: 'charts.green', word: 'healthy' },
+  // Healthy, but some deployment rests: never the green check (issue 13, item 8).
+  partial: { iconId: 'warning', colorId: 'list.warningForeground', word: 'partly throttled' },
   unknown: { iconId: 'question', colorId: undefined, word: 'not checked yet' },
   cooling: { iconId: 'watch', colorId: 'list.warningForeground', word: 'cooling down' },
   unhealthy: { iconId: 'error', colorId: 'list.errorForeground', word: 'unhealthy' },
@@ -64,7 +68,7 @@ export const STATUS_LOOK: Readonly<Record<ItemLook, Look>> = {
 
 /** Deployment dots: green only when the deployment can serve; the backend row says why not. */
 export const DEPLOYMENT_LOOK: Readonly<Record<DeploymentStatus, Look>> = {
-  healthy: { iconId: 'circle-filled', colorId: 'testing.iconPassed', word: 'healthy' },
+  healthy: { iconId: 'circle-filled', colorId: 'charts.green', word: 'healthy' },
   unknown: { iconId: 'circle-outline', colorId: undefined, word: 'not checked yet' },
   cooling: STATUS_LOOK.cooling,
   misconfigured: STATUS_LOOK.misconfigured,
@@ -84,26 +88,29 @@ export function itemLook(s: BackendSnapshot, running: boolean): ItemLook {
 
 export function backendItem(s: BackendSnapshot, opts: BackendItemOptions): TreeItemModel {
   const mask = opts.mask ?? ((t: string) => t);
-  const look = itemLook(s, opts.running);
+  const base = itemLook(s, opts.running);
+  const look: ItemLook = base === 'healthy' && s.deployments.some((d) => d.cooldownUntil > opts.now) ? 'partial' : base;
   const { iconId, colorId, word } = STATUS_LOOK[look];
   const parts: string[] = [];
   const reason = s.reason ? truncate(mask(s.reason), REASON_CHARS) : undefined;
   switch (look) {
-    case 'healthy': {
-      // Some deployments throttled while others serve: say so without opening the node.
+    case 'healthy':
+      parts.push(word, ...metrics(s));
+      break;
+    case 'partial': {
+      // Some deployments throttled while others serve: say which without opening the node.
       const cooling = s.deployments.filter((d) => d.cooldownUntil > opts.now);
-      const partial = cooling.length === 1 ? `${cooling[0]!.alias} cooling ${formatCountdown(cooling[0]!.cooldownUntil - opts.now)}` : `${cooling.length} deployments cooling`;
-      parts.push(word, ...(cooling.length ? [partial] : []), ...metrics(s));
+      parts.push(cooling.length === 1 ? `${cooling[0]!.alias} cooling until ${formatClock(cooling[0]!.cooldownUntil)}` : `${cooling.length} deployments cooling`, ...metrics(s));
       break;
     }
     case 'cooling':
-      parts.push(`${word} ${formatCountdown(s.cooldownUntil - opts.now)}`, ...metrics(s).slice(0, 1));
+      parts.push(`${word} until ${formatClock(s.cooldownUntil)}`);
       break;
     case 'unknown':
       parts.push(word, ...metrics(s));
       break;
     case 'unhealthy': {
-      const retry = s.ejectedUntil > opts.now ? `, retry in ${formatCountdown(s.ejectedUntil - opts.now)}` : '';
+      const retry = s.ejectedUntil > opts.now ? `, retry at ${formatClock(s.ejectedUntil)}` : '';
       parts.push(`${word}${retry}${reason ? `: ${reason}` : ''}`);
       break;
     }
@@ -133,13 +140,14 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   const running = itemLook(backend, opts.running) !== 'stopped';
   const look = !running ? STATUS_LOOK.stopped : DEPLOYMENT_LOOK[d.status];
   const parts: string[] = [];
-  if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
-  if (running && d.status === 'cooling') parts.push(`cooling down ${formatCountdown(d.cooldownUntil - opts.now)}`);
+  // Most telling first: why it cannot serve, then what it served, then where the alias points (issue 13, item 7).
+  if (running && d.status === 'cooling') parts.push(`cooling down until ${formatClock(d.cooldownUntil)}`);
   else if (running && d.status === 'misconfigured') parts.push('not found on this resource');
   else if (running && d.status === 'unavailable') parts.push(`backend ${STATUS_LOOK[backend.status].word}`);
-  if (d.requests > 0) parts.push(`${d.requests} req`);
+  if (d.requests > 0) parts.push(`${d.requests} ${d.requests === 1 ? 'request' : 'requests'}`);
   const quota = running ? quotaText(d.quota) : undefined;
   if (quota) parts.push(quota);
+  if (d.alias !== d.deployment) parts.push(`→ ${d.deployment}`);
   const warning = opts.aliasWarnings?.get(d.alias);
   // A health problem keeps its icon; otherwise the row shows the alias warning.
   const quiet = !running || d.status === 'healthy';
@@ -155,7 +163,13 @@ export function deploymentItem(d: DeploymentSnapshot, backend: BackendSnapshot, 
   };
 }
 
-/** True while the item shows a countdown, i.e. it must be redrawn every second. */
+/**
+ * True while something on the item ends by itself (a cooldown, an ejection):
+ * the shell re-checks it every second and redraws it when it has ended. The
+ * rows show when that happens as a clock time, not a countdown: VS Code
+ * closes an open hover whenever its row is redrawn, and a countdown redrew
+ * every second (issue 13, item 2).
+ */
 export function hasCountdown(s: BackendSnapshot, now: number): boolean {
   return s.cooldownUntil > now || s.ejectedUntil > now || s.deployments.some((d) => d.cooldownUntil > now);
 }
@@ -180,12 +194,16 @@ export function idleSnapshot(b: BackendConfig, problem: { state: BackendStatus; 
   };
 }
 
+/**
+ * Numbers a backend row shows, most useful first and each saying what it is
+ * (issue 13, item 7): the quota left in this minute, then latency. Remaining
+ * requests stay in the tooltip: the row must fit the default side bar width.
+ */
 function metrics(s: BackendSnapshot): string[] {
   const out: string[] = [];
+  if (s.remainingTokens !== undefined) out.push(`${formatCount(s.remainingTokens)} tokens left`);
   const latency = formatLatency(s.latencyMs);
   if (latency) out.push(latency);
-  if (s.remainingTokens !== undefined) out.push(`${formatCount(s.remainingTokens)} tok`);
-  if (s.remainingRequests !== undefined) out.push(`${formatCount(s.remainingRequests)} req`);
   return out;
 }
 

@@ -21,6 +21,16 @@ export function formatAgo(at: number, now: number): string {
   return `${Math.floor(m / 60)}h ago`;
 }
 
+/**
+ * A moment as a clock time, `14:03:27` (local time). Tooltips say "until
+ * 14:03:27" rather than "for 27s": a text that changes every second would be
+ * redrawn every second and close an open hover (issue 13, item 2).
+ */
+export function formatClock(at: number): string {
+  const d = new Date(at);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
 /** Compact counts for rate-limit headers: `950`, `12.5k`, `118k`, `2.1M`. */
 export function formatCount(n: number): string {
   if (n < 1000) return String(n);

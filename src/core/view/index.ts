@@ -11,3 +11,6 @@ export * from './approval';
 export * from './manifest';
 export * from './dashboard';
 export * from './discovery';
+export * from './actions';
+export * from './contextKeys';
+export * from './confirmations';

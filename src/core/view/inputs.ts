@@ -66,13 +66,46 @@ export function parseDeployments(text: string): ParsedDeployments {
   return { ok: true, value: Object.fromEntries(pairs) };
 }
 
-/** An optional integer field: empty is allowed when `optional`. */
-export function integerProblem(text: string, min: number, max: number, optional = false): string | undefined {
+/**
+ * An optional integer field: empty is allowed when `optional`. `field` names
+ * it in the message, which replaces the input's prompt while shown (issue 13,
+ * item 11): "Priority must be 1-100", never a bare "Must be 1-100".
+ */
+export function integerProblem(text: string, min: number, max: number, optional = false, field?: string): string | undefined {
   const t = text.trim();
-  if (!t) return optional ? undefined : `Enter a whole number ${min}-${max}`;
-  if (!/^\d+$/.test(t)) return `Enter a whole number ${min}-${max}`;
+  const whole = field ? `${field}: enter a whole number ${min}-${max}` : `Enter a whole number ${min}-${max}`;
+  if (!t) return optional ? undefined : whole;
+  if (!/^\d+$/.test(t)) return whole;
   const n = Number(t);
-  return n < min || n > max ? `Must be ${min}-${max}` : undefined;
+  return n < min || n > max ? `${field ?? 'It'} must be ${min}-${max}` : undefined;
+}
+
+export interface NumberChoice {
+  label: string;
+  description?: string;
+  /** undefined: "Custom…", which asks for a number. */
+  value: string | undefined;
+}
+
+/** Add Backend's priority as picks (issue 13, item 11): the usual groups, and a custom number. */
+export function priorityChoices(): NumberChoice[] {
+  return [
+    { label: '1', description: 'primary: takes traffic first', value: '1' },
+    { label: '2', description: 'fallback: used when every priority 1 backend is throttled or down', value: '2' },
+    { label: '3', description: 'second fallback', value: '3' },
+    { label: 'Custom…', description: 'any priority 1-100', value: undefined },
+  ];
+}
+
+/** Add Backend's weight as picks: an equal share (empty), a few common weights, and a custom number. */
+export function weightChoices(): NumberChoice[] {
+  return [
+    { label: 'Equal share', description: 'the same weight as the others in its group', value: '' },
+    { label: '2', description: 'twice the share of a weight-1 backend', value: '2' },
+    { label: '5', value: '5' },
+    { label: '10', value: '10' },
+    { label: 'Custom…', description: 'any weight 1-100', value: undefined },
+  ];
 }
 
 export function portProblem(text: string): string | undefined {

@@ -79,14 +79,16 @@ export function statusBarModel(state: PoolState, snapshots: readonly BackendSnap
     case 'elsewhere': {
       // A follower (issue 13) shows the owner's live counts; "another window" is said once, in the tooltip.
       const elsewhere = state.status === 'elsewhere';
-      text = `$(pulse) AOAI Pool :${state.port} ${healthy}/${total}${state.simulated ? ' (simulated)' : ''}`;
+      // Something enabled that cannot serve fully (not merely unchecked): a different icon and colour,
+      // so 1/3 never looks like 3/3 at a glance (issue 13, item 8).
+      const short = total - healthy - unknown > 0;
+      text = `$(${short ? 'warning' : 'pulse'}) AOAI Pool :${state.port} ${healthy}/${total}${state.simulated ? ' (simulated)' : ''}`;
+      if (short) backgroundColorId = 'statusBarItem.warningBackground';
       lines.push(elsewhere ? `**AOAI Pool** of another VS Code window serves \`${state.url}\`` : `**AOAI Pool** running on \`${state.url}\``, `${healthy} of ${total} backends healthy`);
       if (degraded > 0) lines.push(`${degraded} serving with ${degraded === 1 ? 'a deployment' : 'deployments'} throttled or missing`);
       if (unknown > 0) lines.push(`${unknown} not checked yet`);
       if (state.simulated) lines.push('Simulated backends in memory: stop the proxy to leave the demo.');
       if (elsewhere) lines.push('This window uses it, and takes the port over when that window closes.');
-      // Nothing fully healthy, and not merely because nothing has answered yet.
-      if (total > 0 && healthy === 0 && unknown < total) backgroundColorId = 'statusBarItem.warningBackground';
       break;
     }
     case 'starting':

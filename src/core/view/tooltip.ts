@@ -4,7 +4,7 @@
  * that would render as a link.
  */
 import type { BackendSnapshot, DeploymentSnapshot } from '../balancer/health';
-import { escapeMarkdown as esc, formatAgo, formatCount, formatCountdown, formatLatency } from './format';
+import { escapeMarkdown as esc, formatClock, formatCount, formatLatency } from './format';
 
 export interface TooltipOptions {
   now: number;
@@ -18,8 +18,8 @@ export function backendTooltip(s: BackendSnapshot, word: string, o: TooltipOptio
   lines.push(`Endpoint: \`${s.endpoint.replace(/`/g, '')}\`${o.simulated ? ' (simulated)' : ''}`);
   lines.push(`Priority ${s.priority} · weight ${s.weight}`);
   lines.push(`Auth: ${s.auth === 'apiKey' ? (o.simulated ? 'API key (simulator)' : 'API key, kept in VS Code SecretStorage') : 'Microsoft Entra ID'}`);
-  if (s.cooldownUntil > o.now) lines.push(`Cooling down for ${formatCountdown(s.cooldownUntil - o.now)}`);
-  if (s.ejectedUntil > o.now) lines.push(`Taken out of rotation for ${formatCountdown(s.ejectedUntil - o.now)}`);
+  if (s.cooldownUntil > o.now) lines.push(`Cooling down until ${formatClock(s.cooldownUntil)}`);
+  if (s.ejectedUntil > o.now) lines.push(`Taken out of rotation until ${formatClock(s.ejectedUntil)}`);
   const latency = formatLatency(s.latencyMs);
   if (latency) lines.push(`Latency: ${latency}`);
   const remaining: string[] = [];
@@ -28,10 +28,10 @@ export function backendTooltip(s: BackendSnapshot, word: string, o: TooltipOptio
   if (remaining.length) lines.push(`Remaining (last response): ${remaining.join(', ')}`);
   lines.push(`Requests: ${s.requests} · failures ${s.failures} · throttled ${s.throttled}${s.lastStatus ? ` · last status ${s.lastStatus}` : ''}`);
   if (s.lastError) {
-    const when = s.lastErrorAt ? ` (${formatAgo(s.lastErrorAt, o.now)})` : '';
+    const when = s.lastErrorAt ? ` (at ${formatClock(s.lastErrorAt)})` : '';
     lines.push(`Last error${when}: ${esc(o.mask(s.lastError))}`);
   }
-  if (s.lastProbeAt) lines.push(`Last probe: ${formatAgo(s.lastProbeAt, o.now)}`);
+  if (s.lastProbeAt) lines.push(`Last probe: ${formatClock(s.lastProbeAt)}`);
   // Two trailing spaces: a markdown line break without a paragraph gap.
   return lines.join('  \n');
 }

@@ -7,10 +7,12 @@
 import * as vscode from 'vscode';
 import { validateConfig, type RawBackendConfig } from '../../core';
 import {
-  backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, rawIdentity, suggestBackendName,
+  ACTIONS, backendAddedMessage, backendNameProblem, describeSettingIssue, endpointInputProblem, integerProblem, normalizeEndpoint, parseDeployments, priorityChoices, rawIdentity, suggestBackendName, weightChoices,
+  type NumberChoice,
   type SettingScope,
 } from '../../core/view';
 import { isCancellation } from '../errors';
+import { notify } from '../notify';
 import { InputFlow } from '../quickInput';
 import { backendsAt, editBackends, readSettings, scopeOf } from '../settings';
 import type { Shell } from '../shell';
@@ -18,7 +20,10 @@ import { storeApiKey } from './backends';
 
 export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown): Promise<void> {
   if (arg && typeof arg === 'object' && !('kind' in arg)) {
-    await save(shell, arg as RawBackendConfig, scopeArg === 'workspace' ? 'workspace' : 'global');
+    const raw = arg as RawBackendConfig;
+    const scope = scopeArg === 'workspace' ? 'workspace' : 'global';
+    await save(shell, raw, scope);
+    announce(shell, raw, scope, raw.auth === 'entra' ? 'entra' : shell.secrets.hasApiKey(raw.name, raw.endpoint) ? 'stored' : 'missing');
     return;
   }
   const existing = [...backendsAt('global'), ...backendsAt('workspace')].map((b) => b.name);
@@ -61,10 +66,10 @@ export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown
       });
     },
     async () => {
-      a.priority = await flow.text({ prompt: 'Priority group 1-100: lower numbers take traffic first', value: a.priority, validate: (v) => integerProblem(v, 1, 100) });
+      a.priority = await pickNumber(flow, 'Priority group: lower numbers take traffic first', priorityChoices(), a.priority, (v) => integerProblem(v, 1, 100, false, 'Priority'));
     },
     async () => {
-      a.weight = await flow.text({ prompt: 'Weight 1-100 within its priority group. Empty: an equal share.', value: a.weight, validate: (v) => integerProblem(v, 1, 100, true) });
+      a.weight = await pickNumber(flow, 'Weight within its priority group: its share of the traffic', weightChoices(), a.weight, (v) => integerProblem(v, 1, 100, true, 'Weight'));
     },
     async () => {
       if (!hasWorkspace) return false;
@@ -92,12 +97,29 @@ export async function addBackend(shell: Shell, arg?: unknown, scopeArg?: unknown
   if (backend.auth === 'entra') {
     if (shell.auth.state === 'signedOut' || shell.auth.state === 'unknown') await shell.auth.check();
     if (shell.auth.state === 'signedOut') await shell.auth.signIn();
+    announce(shell, backend, a.scope, 'entra');
   } else {
     // Esc here keeps the backend; the tree shows "API key missing" with a Set API Key action.
-    await storeApiKey(shell, a.name, a.endpoint).catch((e: unknown) => {
+    const stored = await storeApiKey(shell, a.name, a.endpoint).then(() => true, (e: unknown) => {
       if (!isCancellation(e)) throw e;
+      return false;
     });
+    announce(shell, backend, a.scope, stored ? 'stored' : 'missing');
   }
+}
+
+/** A number as picks with a "Custom…" entry that asks for any value (issue 13, item 11). */
+async function pickNumber(flow: InputFlow, title: string, choices: NumberChoice[], current: string, validate: (v: string) => string | undefined): Promise<string> {
+  const active = choices.find((c) => c.value === current) ?? choices.at(-1);
+  const pick = await flow.pick(title, choices, active);
+  if (pick.value !== undefined) return pick.value;
+  return flow.text({ prompt: `${title}: a whole number 1-100`, value: current, validate });
+}
+
+/** Issue 13, item 4: one confirmation per Add Backend; during the demo it says the real pool is hidden. */
+function announce(shell: Shell, backend: RawBackendConfig, scope: SettingScope, key: 'stored' | 'missing' | 'entra'): void {
+  const demo = shell.controller.current.simulated;
+  notify('info', backendAddedMessage(backend.name, scope, key, demo), demo ? [ACTIONS.stopDemo] : key === 'missing' ? [{ ...ACTIONS.setApiKey, args: [backend.name] }] : []);
 }
 
 /**

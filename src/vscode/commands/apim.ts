@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { PoolConfig } from '../../core';
 import type { GeneratedFile } from '../../core/generators';
-import { apimServiceNameProblem, editorLanguage, integerProblem, type ApimAnswers } from '../../core/view';
+import { actionableError, apimApiName, apimServiceNameProblem, editorLanguage, integerProblem, type ApimAnswers } from '../../core/view';
+import { notify } from '../notify';
 import { runApimGenerator } from '../apim';
 import { reportError } from '../errors';
 import { InputFlow } from '../quickInput';
@@ -21,7 +22,9 @@ interface Opened {
 export async function generateApimPool(shell: Shell, answers?: ApimAnswers): Promise<string[]> {
   const config = shell.controller.settingsConfig;
   if (!config?.backends.length) {
-    throw new Error('No backends in settings to deploy: add your Azure OpenAI resources first (simulated backends cannot go to APIM)');
+    // Issue 13, item 6: say why, and offer the way out, in the demo too.
+    const demo = shell.controller.current.simulated ? 'The demo\'s simulated backends cannot go to API Management. ' : '';
+    throw actionableError(`${demo}There are no backends in your settings to deploy: add your Azure OpenAI resources first`, 'addFromAzure', 'addBackend');
   }
   if (shell.controller.current.configErrors.length) shell.log.warn('settings have problems: generating from the last valid ones');
   const a = answers ?? (await ask(config));
@@ -33,8 +36,14 @@ export async function generateApimPool(shell: Shell, answers?: ApimAnswers): Pro
   const opened: Opened[] = [];
   for (const file of result.files) {
     const doc = await openUntitled(file, editorLanguage(file.path, languages));
-    await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: opened.length > 0 });
+    await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: true });
     opened.push({ file, doc });
+  }
+  // main.bicep is what to read first: it ends up the active, focused editor (issue 13, item 6).
+  await focusMain(opened.map((o) => o.doc));
+  if (a.saveTo) {
+    await saveToFolder(shell, opened, config, a, vscode.Uri.file(a.saveTo));
+    return vscode.window.visibleTextEditors.map((e) => e.document.uri.toString());
   }
   const notes = result.warnings.length ? ` ${result.warnings.length} notes are in the log.` : '';
   void vscode.window
@@ -74,7 +83,7 @@ async function ask(config: PoolConfig): Promise<ApimAnswers> {
     },
     async () => {
       const items = [
-        { label: 'Create a new API', description: `"${config.apim.apiName ?? 'azure-openai'}"`, existing: false },
+        { label: 'Create a new API', description: `"${apimApiName(config)}"`, existing: false },
         { label: 'Attach the policy to an existing API', existing: true },
       ];
       a.existingApi = (await flow.pick('The API in API Management', items, items.find((i) => i.existing === a.existingApi))).existing;
@@ -95,8 +104,13 @@ async function openUntitled(file: GeneratedFile, language: string): Promise<vsco
   return doc;
 }
 
-async function saveToFolder(shell: Shell, opened: Opened[], config: PoolConfig, answers: ApimAnswers): Promise<void> {
-  const picked = await vscode.window.showOpenDialog({
+async function focusMain(docs: readonly vscode.TextDocument[]): Promise<void> {
+  const main = docs.find((d) => d.uri.path.endsWith('.bicep')) ?? docs[0];
+  if (main) await vscode.window.showTextDocument(main, { preview: false, preserveFocus: false });
+}
+
+async function saveToFolder(shell: Shell, opened: Opened[], config: PoolConfig, answers: ApimAnswers, given?: vscode.Uri): Promise<void> {
+  const picked = given ? [given] : await vscode.window.showOpenDialog({
     canSelectFolders: true,
     canSelectFiles: false,
     canSelectMany: false,
@@ -121,9 +135,33 @@ async function saveToFolder(shell: Shell, opened: Opened[], config: PoolConfig, 
     if (ok !== 'Overwrite') return;
   }
   for (const t of targets) await vscode.workspace.fs.writeFile(t.uri, Buffer.from(t.text, 'utf8'));
+  await replaceWithSaved(opened, targets.map((t) => t.uri));
   const again = await runApimGenerator(config, { ...answers, outDir: folder.fsPath });
   const deploy = again.ok ? again.deployCommand : undefined;
   shell.log.info(`saved ${targets.length} APIM files to ${folder.fsPath}${deploy ? `; deploy with: ${deploy}` : ''}`);
-  const pick = await vscode.window.showInformationMessage(`AOAI Pool: saved ${targets.length} files to ${folder.fsPath}.`, ...(deploy ? ['Copy Deploy Command'] : []));
-  if (pick && deploy) await vscode.env.clipboard.writeText(deploy);
+  notify('info', `AOAI Pool: saved ${targets.length} files to ${folder.fsPath}.`, [], deploy ? { 'Copy Deploy Command': () => vscode.env.clipboard.writeText(deploy) } : {});
+}
+
+/**
+ * The untitled editors are saved now: close them without asking (their text
+ * is in the files) and open the files instead, so nothing stays dirty
+ * (issue 13, item 6), with main.bicep in front.
+ */
+async function replaceWithSaved(opened: Opened[], files: vscode.Uri[]): Promise<void> {
+  const untitled = new Set(opened.map((o) => o.doc.uri.toString()));
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) {
+      if (!(tab.input instanceof vscode.TabInputText) || !untitled.has(tab.input.uri.toString())) continue;
+      // Revert first: closing a dirty untitled editor would ask to save it.
+      await vscode.window.showTextDocument(tab.input.uri, { preview: false, viewColumn: group.viewColumn });
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  }
+  const docs: vscode.TextDocument[] = [];
+  for (const uri of files) {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: true });
+    docs.push(doc);
+  }
+  await focusMain(docs);
 }

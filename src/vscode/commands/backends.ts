@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { BackendConfig } from '../../core';
-import { apiKeyProblem } from '../../core/view';
+import { ACTIONS, actionableError, apiKeyProblem, apiKeyStoredMessage } from '../../core/view';
+import { notify } from '../notify';
 import { backendsAt, editBackends, scopeOf } from '../settings';
 import type { Shell } from '../shell';
 import { BackendNode } from '../tree/nodes';
@@ -17,7 +18,9 @@ async function pickBackend(shell: Shell, arg: unknown, placeHolder: string, filt
   if (arg instanceof BackendNode) return { name: arg.name, interactive: true };
   if (typeof arg === 'string' && arg) return { name: arg, interactive: false };
   const backends = (shell.controller.settingsConfig?.backends ?? []).filter(filter);
-  if (backends.length === 0) throw new Error('No backend in settings fits: run "AOAI Pool: Add Backend" first');
+  if (backends.length === 0) throw actionableError('No backend in settings fits: add one first', 'addBackend');
+  // Nothing to choose (issue 13, item 11): the one backend it can be.
+  if (backends.length === 1) return { name: backends[0]!.name, interactive: true };
   const pick = await vscode.window.showQuickPick(
     backends.map((b) => ({ label: b.name, description: b.endpoint, detail: `${b.auth === 'entra' ? 'Entra ID' : 'API key'} · priority ${b.priority}${b.enabled ? '' : ' · disabled'}` })),
     { title: 'AOAI Pool', placeHolder },
@@ -55,6 +58,13 @@ export function disableBackend(shell: Shell, arg?: unknown): Promise<void> {
 }
 
 async function setEnabled(shell: Shell, arg: unknown, enabled: boolean): Promise<void> {
+  // Issue 13, item 14: the demo's backends can be disabled too, in memory like the demo itself.
+  const demoName = arg instanceof BackendNode ? arg.name : typeof arg === 'string' ? arg : undefined;
+  if (shell.controller.current.simulated && demoName && shell.controller.simulators.some((s) => s.name === demoName)) {
+    await shell.controller.setDemoBackendEnabled(demoName, enabled);
+    shell.log.info(`${enabled ? 'enabled' : 'disabled'} demo backend ${demoName}`);
+    return;
+  }
   const { name } = await pickBackend(shell, arg, enabled ? 'Backend to enable' : 'Backend to disable', (b) => b.enabled !== enabled);
   configured(shell, name);
   const scope = scopeOf('backends');
@@ -76,6 +86,9 @@ export async function setApiKey(shell: Shell, arg?: unknown, key?: unknown): Pro
   const b = configured(shell, name);
   if (b.auth !== 'apiKey') throw new Error(`"${name}" uses Entra ID ("auth": "entra"): it needs a sign-in, not a key`);
   await storeApiKey(shell, name, b.endpoint, key);
+  // Issue 13, item 4: say it worked, and during the demo that the real pool is hidden.
+  const demo = shell.controller.current.simulated;
+  notify('info', apiKeyStoredMessage(name, demo), demo ? [ACTIONS.stopDemo] : []);
 }
 
 /** Prompts for the key unless given, and stores it. Used by Set API Key and at the end of Add Backend. */

@@ -1,13 +1,21 @@
 /** Proxy lifecycle commands: start, stop, restart, the simulated demo, probes, copy, log, and the status bar menu. */
 import * as vscode from 'vscode';
 import { isPoolError } from '../../core';
-import { portProblem } from '../../core/view';
+import { ACTIONS, FIRST_STEPS, actionableError, portProblem } from '../../core/view';
+import { confirm, notify } from '../notify';
 import { reportError } from '../errors';
 import { updateSetting } from '../settings';
 import type { Shell } from '../shell';
 
 export async function startProxy(shell: Shell): Promise<void> {
-  await shell.controller.start().catch((e: unknown) => reportStartError(e, shell));
+  const c = shell.controller;
+  // Issue 13, item 3: with no backends, Start is no error (no red status bar, no message over the welcome
+  // view): it offers the welcome view's first steps.
+  if (!c.settingsConfig?.backends.length && c.current.configErrors.length === 0 && !c.proxyServer) {
+    notify('info', 'AOAI Pool: there are no backends to pool yet. Add your Azure OpenAI resources, or try the pool on simulated backends.', FIRST_STEPS.map((a) => ACTIONS[a]));
+    return;
+  }
+  await c.start().catch((e: unknown) => reportStartError(e, shell));
   announceElsewhere(shell);
 }
 
@@ -21,6 +29,13 @@ export async function restartProxy(shell: Shell): Promise<void> {
 }
 
 export async function trySimulated(shell: Shell): Promise<void> {
+  const before = shell.controller.current;
+  // Issue 13, item 5: never replace a running pool of the user's without asking.
+  if (before.status === 'running' && !before.simulated) {
+    const start = 'Start Demo';
+    const pick = await confirm(`The demo replaces your running pool on ${before.url} while it runs. When you stop the demo, your pool starts again.`, start);
+    if (pick !== start) return;
+  }
   try {
     await shell.controller.trySimulated();
   } catch (e) {
@@ -49,7 +64,7 @@ export async function probeBackends(shell: Shell): Promise<void> {
 
 export async function copyProxyUrl(shell: Shell): Promise<void> {
   const url = shell.controller.current.url;
-  if (!url) throw new Error('The proxy is not running: run "AOAI Pool: Start Proxy" first');
+  if (!url) throw actionableError('The proxy is not running: start it first', 'startProxy');
   await vscode.env.clipboard.writeText(url);
   vscode.window.setStatusBarMessage(`AOAI Pool: copied ${url}`, 3000);
 }

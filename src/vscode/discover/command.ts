@@ -12,9 +12,10 @@ import {
   type ArmTarget, type DiscoveredAccount, type Proposal, type Subscription,
 } from '../../core/discovery';
 import {
-  deploymentItems, describeSettingIssue, existingBackendFor, integerProblem, proposalItems, subscriptionItems,
+  ACTIONS, deploymentItems, describeSettingIssue, existingBackendFor, integerProblem, proposalItems, subscriptionItems,
   type SubscriptionChoice,
 } from '../../core/view';
+import { notify } from '../notify';
 import { backendsAt, editBackends, readSettings, scopeOf } from '../settings';
 import type { Shell } from '../shell';
 import { ArmSession, currentCloud } from './armSession';
@@ -139,7 +140,7 @@ async function review(ui: Prompter, start: Proposal): Promise<Proposal> {
       if (p.members.length === 0) throw new vscode.CancellationError();
       continue;
     }
-    const value = await ui.input({ id: what, title: `${TITLE}: ${member.backend}`, placeholder: `${what === 'priority' ? 'Priority' : 'Weight'} 1-100` }, String(member[what]), (v) => integerProblem(v, 1, 100));
+    const value = await ui.input({ id: what, title: `${TITLE}: ${member.backend}`, placeholder: `${what === 'priority' ? 'Priority' : 'Weight'} 1-100` }, String(member[what]), (v) => integerProblem(v, 1, 100, false, what === 'priority' ? 'Priority' : 'Weight'));
     p = editMember(p, member.backend, { [what]: Number(value) });
   }
 }
@@ -181,7 +182,7 @@ function report(shell: Shell, p: Proposal, o: DiscoveryOutcome, keyErrors: strin
   const line = `Added ${o.added.length} backend(s) to your user settings${o.replaced.length ? ` (${o.replaced.length} replaced)` : ''}: ${aliases.join(', ')}; ${auth}.${warnings}${shadowed}`;
   shell.log.info(line);
   void vscode.window.showInformationMessage(`AOAI Pool: ${line}`);
-  if (keyErrors.length) void vscode.window.showWarningMessage(`AOAI Pool: could not fetch keys (${keyErrors.join('; ')}). Run "AOAI Pool: Set API Key" for those backends.`);
+  if (keyErrors.length) notify('warning', `AOAI Pool: could not fetch keys (${keyErrors.join('; ')}). Set them by hand for those backends.`, [ACTIONS.setApiKey]);
 }
 
 function withProgress<T>(title: string, fn: (signal: AbortSignal, report: (m: string) => void) => Promise<T>): Promise<T> {

@@ -15,10 +15,13 @@ export class BackendNode {
   readonly parent = undefined;
   snapshot!: BackendSnapshot;
   model!: TreeItemModel;
-  treeItem!: vscode.TreeItem;
+  /** One TreeItem for the node's life, changed in place (issue 13, item 2): see `applyModel`. */
+  readonly treeItem: vscode.TreeItem;
   children: DeploymentNode[] = [];
 
   constructor(snapshot: BackendSnapshot, opts: BackendItemOptions) {
+    this.treeItem = new vscode.TreeItem(snapshot.name);
+    this.treeItem.id = snapshot.name;
     this.update(snapshot, opts);
   }
 
@@ -26,25 +29,55 @@ export class BackendNode {
     return this.snapshot.name;
   }
 
-  update(snapshot: BackendSnapshot, opts: BackendItemOptions): void {
+  /**
+   * Takes a new snapshot. Returns which nodes now look different: none, this
+   * node (its row or its set of children changed), or some of its children.
+   */
+  update(snapshot: BackendSnapshot, opts: BackendItemOptions): PoolNode[] {
     this.snapshot = snapshot;
     this.model = backendItem(snapshot, opts);
     const state = snapshot.deployments.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
-    this.treeItem = toTreeItem(this.model, snapshot.name, state);
-    this.children = snapshot.deployments.map((d) => new DeploymentNode(this, deploymentItem(d, snapshot, opts)));
+    let changed = applyModel(this.treeItem, this.model);
+    // Only a change between none and some deployments touches the collapsible state (which would collapse an open node).
+    if ((this.treeItem.collapsibleState === vscode.TreeItemCollapsibleState.None) !== (state === vscode.TreeItemCollapsibleState.None)) {
+      this.treeItem.collapsibleState = state;
+      changed = true;
+    }
+    const old = new Map(this.children.map((c) => [c.model.label, c]));
+    const changedChildren: PoolNode[] = [];
+    const sameSet = old.size === snapshot.deployments.length && snapshot.deployments.every((d) => old.has(d.alias));
+    this.children = snapshot.deployments.map((d) => {
+      const model = deploymentItem(d, snapshot, opts);
+      const node = old.get(d.alias);
+      if (!node) return new DeploymentNode(this, model);
+      if (node.update(model)) changedChildren.push(node);
+      return node;
+    });
+    if (changed || !sameSet) return [this];
+    return changedChildren;
   }
 }
 
 export class DeploymentNode {
   readonly kind = 'deployment';
   readonly treeItem: vscode.TreeItem;
+  model: TreeItemModel;
 
   constructor(
     readonly parent: BackendNode,
-    readonly model: TreeItemModel,
+    model: TreeItemModel,
   ) {
+    this.model = model;
+    this.treeItem = new vscode.TreeItem(model.label, vscode.TreeItemCollapsibleState.None);
     // Names cannot contain "/", so this never collides with a backend id.
-    this.treeItem = toTreeItem(model, `${parent.name}/${model.label}`, vscode.TreeItemCollapsibleState.None);
+    this.treeItem.id = `${parent.name}/${model.label}`;
+    applyModel(this.treeItem, model);
+  }
+
+  /** True when the row looks different now. */
+  update(model: TreeItemModel): boolean {
+    this.model = model;
+    return applyModel(this.treeItem, model);
   }
 }
 
@@ -82,13 +115,33 @@ export class MessageNode {
   }
 }
 
-function toTreeItem(m: TreeItemModel, id: string, state: vscode.TreeItemCollapsibleState): vscode.TreeItem {
-  const item = new vscode.TreeItem(m.label, state);
-  item.id = id;
-  item.description = m.description;
-  item.iconPath = new vscode.ThemeIcon(m.iconId, m.colorId ? new vscode.ThemeColor(m.colorId) : undefined);
-  // true: $(warning) in an alias warning renders as the icon.
-  item.tooltip = new vscode.MarkdownString(m.tooltipMarkdown, true);
-  item.contextValue = m.contextValue;
-  return item;
+/**
+ * Copies a model onto a TreeItem, touching only what differs; true when
+ * anything did. Issue 13, item 2: a redraw used to replace the TreeItem every
+ * second while something counted down, and VS Code closed an open hover with
+ * it. Now a tick changes the description alone, and the tooltip object stays
+ * the same while its text does (tooltips hold no countdowns, only clock times).
+ */
+function applyModel(item: vscode.TreeItem, m: TreeItemModel): boolean {
+  let changed = false;
+  if (item.description !== m.description) {
+    item.description = m.description;
+    changed = true;
+  }
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
+  if (icon?.id !== m.iconId || icon.color?.id !== m.colorId) {
+    item.iconPath = new vscode.ThemeIcon(m.iconId, m.colorId ? new vscode.ThemeColor(m.colorId) : undefined);
+    changed = true;
+  }
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip : undefined;
+  if (tooltip?.value !== m.tooltipMarkdown) {
+    // true: $(warning) in an alias warning renders as the icon.
+    item.tooltip = new vscode.MarkdownString(m.tooltipMarkdown, true);
+    changed = true;
+  }
+  if (item.contextValue !== m.contextValue) {
+    item.contextValue = m.contextValue;
+    changed = true;
+  }
+  return changed;
 }

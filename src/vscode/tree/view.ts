@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { BackendSnapshot, Redactor } from '../../core';
 import { configAliasMembers, interchangeabilityWarnings } from '../../core/config';
-import { VIEW_ID, aliasWarningMap, hasCountdown, type BackendItemOptions } from '../../core/view';
+import { VIEW_ID, aliasWarningMap, demoViewMessage, hasCountdown, type BackendItemOptions } from '../../core/view';
 import type { EntraAuth } from '../auth';
 import type { PoolController } from '../controller';
 import type { Secrets } from '../secrets';
@@ -23,6 +23,10 @@ export interface TreeItemView {
   contextValue: string | undefined;
   tooltip: string | undefined;
   iconId: string | undefined;
+  /** The icon's theme colour id (undefined: the default foreground). */
+  colorId: string | undefined;
+  /** The TreeItem object's identity across redraws: the same number while VS Code keeps the same item (issue 13, item 2). */
+  itemSerial: number;
   children: TreeItemView[];
 }
 
@@ -91,6 +95,8 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
         contextValue: t.contextValue,
         tooltip: typeof t.tooltip === 'string' ? t.tooltip : t.tooltip?.value,
         iconId: t.iconPath instanceof vscode.ThemeIcon ? t.iconPath.id : undefined,
+        colorId: t.iconPath instanceof vscode.ThemeIcon ? t.iconPath.color?.id : undefined,
+        itemSerial: serialOf(t),
         children: this.getChildren(n).map(view),
       };
     };
@@ -126,10 +132,11 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     this.syncTicker();
   }
 
+  /** Fires only for the nodes that look different, so an unchanged row (and its open hover) is left alone. */
   private redraw(node: BackendNode, s: BackendSnapshot, now: number): void {
-    node.update(s, this.options(s, now));
+    const changed = node.update(s, this.options(s, now));
     if (hasCountdown(s, now)) this.counting.add(s.name);
-    this.emitter.fire(node);
+    for (const n of changed) this.emitter.fire(n);
   }
 
   /** Full refresh, keeping node objects (and so expansion) of backends that remain. */
@@ -172,7 +179,7 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     }[s.status];
     this.view.message = s.status === 'failed' && s.lastError
       ? `Could not start: ${s.lastError}`
-      : s.simulated ? 'Simulated backends in memory: Stop Proxy ends the demo.' : undefined;
+      : s.simulated ? demoViewMessage(this.controller.settingsConfig?.backends.length ?? 0) : undefined;
   }
 
   private syncTicker(): void {
@@ -208,6 +215,15 @@ export class PoolTreeView implements vscode.TreeDataProvider<PoolNode>, vscode.D
     const config = this.controller.proxyServer?.config ?? this.controller.settingsConfig;
     return aliasWarningMap(config ? interchangeabilityWarnings(configAliasMembers(config.backends)) : []);
   }
+}
+
+const serials = new WeakMap<object, number>();
+let nextSerial = 1;
+
+function serialOf(o: object): number {
+  let n = serials.get(o);
+  if (n === undefined) serials.set(o, (n = nextSerial++));
+  return n;
 }
 
 function byPriorityThenName(a: BackendNode, b: BackendNode): number {

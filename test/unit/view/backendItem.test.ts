@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../src/core';
-import { backendItem, deploymentItem, hasCountdown, idleSnapshot, DEPLOYMENT_LOOK, STATUS_LOOK } from '../../../src/core/view';
+import { backendItem, deploymentItem, formatClock, hasCountdown, idleSnapshot, DEPLOYMENT_LOOK, STATUS_LOOK } from '../../../src/core/view';
 import { validateConfig } from '../../../src/core/config';
 import { credentialProblem, type CredentialSource } from '../../../src/core/auth/credentials';
 
@@ -25,30 +25,35 @@ const running = { now: NOW, running: true, hasKey: true };
 describe('backendItem', () => {
   it('shows a healthy backend with latency and remaining quota', () => {
     const m = backendItem(snap(), running);
-    expect(m).toMatchObject({ label: 'eastus', iconId: 'pass', colorId: 'testing.iconPassed' });
-    expect(m.description).toBe('healthy · 230 ms · 118k tok · 700 req');
+    expect(m).toMatchObject({ label: 'eastus', iconId: 'pass', colorId: 'charts.green' });
+    expect(m.description).toBe('healthy · 118k tokens left · 230 ms');
     expect(m.contextValue).toBe(';backend;healthy;enabled;apiKey;keySet;configured;');
   });
 
-  it('counts a cooldown down', () => {
+  it('says until when a cooldown lasts, as a clock time that does not change every second', () => {
     const m = backendItem(snap({ status: 'cooling', reason: '429 from gpt-4o', cooldownUntil: NOW + 12_000 }), running);
     expect(m.iconId).toBe('watch');
-    expect(m.description).toBe('cooling down 12s · 230 ms');
-    expect(m.tooltipMarkdown).toContain('Cooling down for 12s');
+    expect(m.description).toBe(`cooling down until ${formatClock(NOW + 12_000)}`);
+    // Issue 13, item 2: a second later the row is the same, so it is not redrawn (which would close its hover).
+    expect(backendItem(snap({ status: 'cooling', reason: '429 from gpt-4o', cooldownUntil: NOW + 12_000 }), { ...running, now: NOW + 1_000 }).description).toBe(m.description);
+    // A clock time, not a countdown: the tooltip must not change every second (issue 13, item 2).
+    expect(m.tooltipMarkdown).toContain(`Cooling down until ${formatClock(NOW + 12_000)}`);
+    expect(backendItem(snap({ status: 'cooling', reason: '429 from gpt-4o', cooldownUntil: NOW + 12_000 }), { ...running, now: NOW + 1_000 }).tooltipMarkdown).toBe(m.tooltipMarkdown);
   });
 
   it('mentions deployments cooling down while the backend still serves others', () => {
     const s = snap();
     s.deployments[0]!.cooldownUntil = NOW + 6_000;
-    expect(backendItem(s, running).description).toBe('healthy · gpt-4o cooling 6s · 230 ms · 118k tok · 700 req');
+    // Not the green check while a deployment rests (issue 13, item 8).
+    expect(backendItem(s, running)).toMatchObject({ description: `gpt-4o cooling until ${formatClock(NOW + 6_000)} · 118k tokens left · 230 ms`, iconId: 'warning', colorId: 'list.warningForeground' });
     s.deployments[1]!.cooldownUntil = NOW + 3_000;
-    expect(backendItem(s, running).description).toMatch(/^healthy · 2 deployments cooling · /);
+    expect(backendItem(s, running).description).toMatch(/^2 deployments cooling · /);
   });
 
   it('gives the reason of an unhealthy backend and when it is retried', () => {
     const m = backendItem(snap({ status: 'unhealthy', reason: 'connect ECONNREFUSED', ejectedUntil: NOW + 5_000 }), running);
     expect(m).toMatchObject({ iconId: 'error', colorId: 'list.errorForeground' });
-    expect(m.description).toBe('unhealthy, retry in 5s: connect ECONNREFUSED');
+    expect(m.description).toBe(`unhealthy, retry at ${formatClock(NOW + 5_000)}: connect ECONNREFUSED`);
   });
 
   it.each([
@@ -85,7 +90,7 @@ describe('backendItem', () => {
     expect(m.description).not.toContain('SECRET');
     expect(m.tooltipMarkdown).not.toContain('SECRET');
     expect(m.tooltipMarkdown).toContain('\\[here\\]\\(https://evil\\.example\\)');
-    expect(m.tooltipMarkdown).toContain('(1m ago)');
+    expect(m.tooltipMarkdown).toContain(`(at ${formatClock(NOW - 65_000)})`);
   });
 
   it('puts endpoint, priority/weight, auth and counts in the tooltip', () => {
@@ -109,7 +114,7 @@ describe('deploymentItem', () => {
   it('shows the alias mapping, cooldown and requests', () => {
     const s = snap();
     const d = deploymentItem({ ...s.deployments[0]!, status: 'cooling', cooldownUntil: NOW + 3_000 }, s, running);
-    expect(d).toMatchObject({ label: 'gpt-4o', iconId: 'watch', description: '→ gpt-4o-prod · cooling down 3s · 10 req', contextValue: ';deployment;cooling;' });
+    expect(d).toMatchObject({ label: 'gpt-4o', iconId: 'watch', description: `cooling down until ${formatClock(NOW + 3_000)} · 10 requests · → gpt-4o-prod`, contextValue: ';deployment;cooling;' });
     expect(deploymentItem(s.deployments[1]!, s, running)).toMatchObject({ description: '', iconId: 'circle-filled' });
     const missing = deploymentItem({ ...s.deployments[1]!, status: 'misconfigured' }, s, running);
     expect(missing.description).toBe('not found on this resource');
@@ -131,10 +136,10 @@ describe('honest looks: no green before a success, none on a backend that cannot
     const s = snap({ status: 'unhealthy', reason: 'connection refused',
       deployments: [{ alias: 'gpt-4o', deployment: 'gpt-4o-prod', status: 'unavailable', cooldownUntil: 0, lastStatus: undefined, requests: 3 }] });
     const d = deploymentItem(s.deployments[0]!, s, running);
-    expect(d.colorId).not.toBe('testing.iconPassed');
-    expect(d).toMatchObject({ iconId: 'circle-filled', colorId: 'disabledForeground', description: '→ gpt-4o-prod · backend unhealthy · 3 req', contextValue: ';deployment;unavailable;' });
+    expect(d.colorId).not.toBe('charts.green');
+    expect(d).toMatchObject({ iconId: 'circle-filled', colorId: 'disabledForeground', description: 'backend unhealthy · 3 requests · → gpt-4o-prod', contextValue: ';deployment;unavailable;' });
     expect(backendItem(s, running).description).toBe('unhealthy: connection refused');
-    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('testing.iconPassed');
+    expect(DEPLOYMENT_LOOK.healthy.colorId).toBe('charts.green');
   });
 });
 

@@ -41,7 +41,10 @@ describe('Add Backend inputs', () => {
     expect(integerProblem('1', 1, 100)).toBeUndefined();
     expect(integerProblem('', 1, 100)).toMatch(/whole number/);
     expect(integerProblem('', 1, 100, true)).toBeUndefined();
-    expect(integerProblem('0', 1, 100)).toBe('Must be 1-100');
+    expect(integerProblem('0', 1, 100)).toBe('It must be 1-100');
+    // The message replaces the prompt: it names the field (issue 13, item 11).
+    expect(integerProblem('500', 1, 100, false, 'Priority')).toBe('Priority must be 1-100');
+    expect(integerProblem('x', 1, 100, true, 'Weight')).toBe('Weight: enter a whole number 1-100');
     expect(integerProblem('1.5', 1, 100)).toMatch(/whole number/);
     expect(portProblem('8788')).toBeUndefined();
     expect(portProblem('70000')).toMatch(/1-65535/);

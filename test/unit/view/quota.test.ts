@@ -24,7 +24,7 @@ describe('a deployment row with quota routing', () => {
   const s = { name: 'eastus', status: 'healthy', deployments: [d] } as unknown as BackendSnapshot;
 
   it('shows the quota while the proxy runs, not from a stopped proxy\'s stale numbers', () => {
-    expect(deploymentItem(d, s, { now: 0, running: true, hasKey: true }).description).toBe('3 req · 18k/30k TPM left · 1 queued (4.1k tok)');
+    expect(deploymentItem(d, s, { now: 0, running: true, hasKey: true }).description).toBe('3 requests · 18k/30k TPM left · 1 queued (4.1k tok)');
     expect(deploymentItem(d, s, { now: 0, running: false, hasKey: true }).description).not.toContain('TPM');
   });
 });

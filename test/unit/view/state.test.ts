@@ -13,9 +13,13 @@ const running: PoolState = { ...INITIAL_STATE, status: 'running', url: 'http://1
 describe('statusBarModel', () => {
   it('shows port and healthy/total while running', () => {
     const m = statusBarModel(running, three);
-    expect(m.text).toBe('$(pulse) AOAI Pool :8787 2/3');
+    // 2/3 looks different from 3/3: another icon and a warning background (issue 13, item 8).
+    expect(m.text).toBe('$(warning) AOAI Pool :8787 2/3');
     expect(m.tooltipMarkdown).toContain('`http://127.0.0.1:8787`');
-    expect(m.backgroundColorId).toBeUndefined();
+    expect(m.backgroundColorId).toBe('statusBarItem.warningBackground');
+    const all = statusBarModel(running, [b('a', 'healthy'), b('b', 'healthy')]);
+    expect(all.text).toBe('$(pulse) AOAI Pool :8787 2/2');
+    expect(all.backgroundColorId).toBeUndefined();
   });
 
   it('does not count disabled backends as down', () => {
@@ -28,7 +32,7 @@ describe('statusBarModel', () => {
     const whole = b('c', 'healthy', true, [dep('gpt-4o', 'healthy'), dep('mini', 'healthy')]);
     expect(healthCount([partly, missing, whole], NOW)).toEqual({ healthy: 1, degraded: 2, unknown: 0, total: 3 });
     const m = statusBarModel(running, [partly, missing, whole], NOW);
-    expect(m.text).toBe('$(pulse) AOAI Pool :8787 1/3');
+    expect(m.text).toBe('$(warning) AOAI Pool :8787 1/3');
     expect(m.tooltipMarkdown).toContain('2 serving with deployments throttled or missing');
     // Once the cooldown is over, it counts again.
     expect(healthCount([partly], NOW + 6_000).healthy).toBe(1);
@@ -46,7 +50,7 @@ describe('statusBarModel', () => {
   });
 
   it('marks the simulated demo', () => {
-    expect(statusBarModel({ ...running, simulated: true }, three).text).toBe('$(pulse) AOAI Pool :8787 2/3 (simulated)');
+    expect(statusBarModel({ ...running, simulated: true }, three).text).toBe('$(warning) AOAI Pool :8787 2/3 (simulated)');
   });
 
   it.each([
@@ -59,13 +63,13 @@ describe('statusBarModel', () => {
 
   it('shows another window pool live (its counts), says so once in the tooltip, and settings problems', () => {
     const other = statusBarModel({ ...running, status: 'elsewhere' }, three);
-    expect(other.text).toBe('$(pulse) AOAI Pool :8787 2/3');
+    expect(other.text).toBe('$(warning) AOAI Pool :8787 2/3');
     expect(other.tooltipMarkdown).toContain('**AOAI Pool** of another VS Code window serves `http://127.0.0.1:8787`');
     expect(other.tooltipMarkdown).toContain('2 of 3 backends healthy');
     expect(other.tooltipMarkdown).toContain('takes the port over when that window closes');
     expect(other.tooltipMarkdown.match(/another VS Code window/g)).toHaveLength(1);
     const m = statusBarModel({ ...running, configErrors: [{ path: 'port', message: 'bad' }] }, three);
-    expect(m.text).toBe('$(pulse) AOAI Pool :8787 2/3 $(warning)');
+    expect(m.text).toBe('$(warning) AOAI Pool :8787 2/3 $(warning)');
     expect(m.tooltipMarkdown).toContain('1 problem in settings: the last good pool keeps serving');
   });
 

@@ -14,6 +14,12 @@ export const CONTEXT_KEYS = {
   simulated: 'aoaiPool.simulated',
   /** Some backend from workspace settings waits for approval (issue 9). */
   approvalPending: 'aoaiPool.approvalPending',
+  /** The settings hold at least one backend: Start Proxy is no dead end (issue 13, item 3). */
+  hasBackends: 'aoaiPool.hasBackends',
+  hasEnabledBackend: 'aoaiPool.hasEnabledBackend',
+  hasDisabledBackend: 'aoaiPool.hasDisabledBackend',
+  hasApiKeyBackend: 'aoaiPool.hasApiKeyBackend',
+  hasStoredKey: 'aoaiPool.hasStoredKey',
 } as const;
 
 export const COMMANDS = [
@@ -36,7 +42,7 @@ export const COMMANDS = [
   { id: 'aoaiPool.generateApimPool', title: 'Generate APIM Pool', icon: '$(azure)' },
   { id: 'aoaiPool.trySimulated', title: 'Try with Simulated Backends', icon: '$(beaker)' },
   { id: 'aoaiPool.openDashboard', title: 'Open Dashboard', icon: '$(graph)' },
-  { id: 'aoaiPool.showActions', title: 'Show Actions' },
+  { id: 'aoaiPool.showActions', title: 'Choose a Pool Action…' },
   { id: 'aoaiPool.connectTool', title: 'Connect a Tool…', icon: '$(plug)' },
 ] as const;
 
@@ -52,12 +58,19 @@ type MenuItem = { command: CommandId; when?: string; group?: string };
 
 const inView = `view == ${VIEW_ID}`;
 const running = CONTEXT_KEYS.running;
+const hasBackends = CONTEXT_KEYS.hasBackends;
 /** Tree item flags, see backendItem.ts `backendFlags`. */
 const item = (...flags: string[]) => [inView, ...flags.map((f) => `viewItem =~ /;${f};/`)].join(' && ');
 
 export const MENUS: Record<string, MenuItem[]> = {
   commandPalette: [
-    { command: 'aoaiPool.startProxy', when: `!${running}` },
+    // Issue 13, items 3 and 9: only what can apply. With no backends the welcome view offers the first steps.
+    { command: 'aoaiPool.startProxy', when: `!${running} && ${hasBackends}` },
+    { command: 'aoaiPool.removeBackend', when: hasBackends },
+    { command: 'aoaiPool.enableBackend', when: CONTEXT_KEYS.hasDisabledBackend },
+    { command: 'aoaiPool.disableBackend', when: CONTEXT_KEYS.hasEnabledBackend },
+    { command: 'aoaiPool.setApiKey', when: CONTEXT_KEYS.hasApiKeyBackend },
+    { command: 'aoaiPool.clearApiKey', when: CONTEXT_KEYS.hasStoredKey },
     { command: 'aoaiPool.stopProxy', when: running },
     { command: 'aoaiPool.restartProxy', when: running },
     { command: 'aoaiPool.probeBackends', when: running },
@@ -66,7 +79,7 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.reviewWorkspaceBackends', when: CONTEXT_KEYS.approvalPending },
   ],
   'view/title': [
-    { command: 'aoaiPool.startProxy', when: `${inView} && !${running}`, group: 'navigation@1' },
+    { command: 'aoaiPool.startProxy', when: `${inView} && !${running} && ${hasBackends}`, group: 'navigation@1' },
     { command: 'aoaiPool.stopProxy', when: `${inView} && ${running}`, group: 'navigation@1' },
     { command: 'aoaiPool.addBackendsFromAzure', when: inView, group: 'navigation@2' },
     { command: 'aoaiPool.addBackend', when: inView, group: 'navigation@3' },
@@ -85,8 +98,9 @@ export const MENUS: Record<string, MenuItem[]> = {
     { command: 'aoaiPool.setApiKey', when: item('configured', 'keyMissing'), group: 'inline' },
     { command: 'aoaiPool.signIn', when: item('signedOut'), group: 'inline' },
     { command: 'aoaiPool.reviewWorkspaceBackends', when: item('awaitingApproval'), group: 'inline' },
-    { command: 'aoaiPool.enableBackend', when: item('configured', 'disabled'), group: '1_state@1' },
-    { command: 'aoaiPool.disableBackend', when: item('configured', 'enabled'), group: '1_state@1' },
+    // Configured and demo backends alike (issue 13, item 14): the demo shows failover by disabling one.
+    { command: 'aoaiPool.enableBackend', when: item('disabled'), group: '1_state@1' },
+    { command: 'aoaiPool.disableBackend', when: item('enabled'), group: '1_state@1' },
     { command: 'aoaiPool.setApiKey', when: item('configured', 'apiKey'), group: '2_auth@1' },
     { command: 'aoaiPool.clearApiKey', when: item('configured', 'keySet'), group: '2_auth@2' },
     { command: 'aoaiPool.signIn', when: item('entra'), group: '2_auth@3' },
