@@ -147,7 +147,6 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
   run.tried.add(c.name);
   // A retryable answer kept in case nothing better came: something might now.
   run.hold(undefined);
-  record.attempts++;
   // A client that leaves during a token fetch rejects the race (ClientLeftError): the server ends the request.
   const auth = c.backend.auth === 'apiKey' ? pool.auth.apiKeyHeader(c.backend) : await ctx.gone.race(pool.auth.headerFor(c.backend));
   if (ctx.gone.aborted) return 'done';
@@ -156,6 +155,8 @@ export async function attempt(ctx: ProxyContext, run: Attempts, c: PoolCandidate
     report(run, c, { kind: 'credential', state: auth.state, reason: auth.reason }, undefined, undefined);
     return 'next';
   }
+  // Counted here, not above: a backend skipped for its credential got no request (the timeline shows the skip).
+  record.attempts++;
   const body = ctx.rewriteBody && ctx.body ? ctx.rewriteBody(c.deployment) : ctx.body;
   const started = performance.now();
   const exchange = new Exchange();

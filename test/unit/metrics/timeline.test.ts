@@ -116,7 +116,7 @@ describe('request timeline', () => {
     expect(rec.timeline.at(-1)).toMatchObject({ type: 'outcome', status: 502, summary: 'no backend answered' });
   });
 
-  it('names a key that went missing between the start and the request, in the order it happened', async () => {
+  it('names a key that went missing between the start and the request, in the order it happened, and counts only the attempt sent', async () => {
     const ok = await okBackend('ok');
     let gone = false;
     const { url } = await startProxy({ backends: [
@@ -125,7 +125,10 @@ describe('request timeline', () => {
     ] }, { credentials: { apiKey: (b) => (b.name === 'lostkey' && gone ? undefined : 'key-0000000000'), tokenCredential: () => undefined } });
     gone = true;
     expect((await send(url, { path: chatPath('gpt-4o'), body: CHAT })).status).toBe(200);
-    const t = (await lastRecord(url)).timeline;
+    const rec = await lastRecord(url);
+    // One request left the proxy: the backend without a key was skipped, not attempted.
+    expect(rec.attempts).toBe(1);
+    const t = rec.timeline;
     // It was a candidate when routing began; the loop found its key gone and moved on.
     expect(t.map((e) => e.type === 'candidate' ? 'candidate' : e.type === 'skip' ? `skip ${e.backend} ${e.code}` : e.type === 'attempt' ? `attempt ${e.backend} ${e.status}` : e.type))
       .toEqual(['candidate', 'candidate', 'skip lostkey credential', 'attempt ok 200', 'outcome']);
