@@ -171,7 +171,11 @@ describe('slow clients', () => {
         written += chunk.length;
         if (!res.write(chunk)) {
           blockedAt = written;
-          await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+          await new Promise<void>((r) => {
+            const done = (): void => { res.off('drain', done); res.off('close', done); r(); };
+            res.once('drain', done);
+            res.once('close', done);
+          });
         }
       }
       res.end();
