@@ -201,7 +201,7 @@ export class PoolController implements vscode.Disposable {
       const config = this.settings.lastGood!;
       await this.deps.secrets.load(config.backends.map((b) => b.name));
       if (this.proxy) {
-        const target = this.mode === 'simulated' ? this.demoPlan().config : config;
+        const target = this.mode === 'simulated' ? simulatedPlan(this.settings.current.raw, this.sims, this.demoDisabled).config : config;
         if (needsRestart(this.proxy.config, target)) {
           this.deps.log.info(`port changed to ${target.port}: restarting the proxy`);
           await this.doStop(true);
@@ -256,7 +256,7 @@ export class PoolController implements vscode.Disposable {
   private async plan(): Promise<PoolPlan> {
     if (this.mode === 'simulated') {
       if (this.sims.length === 0) this.sims = await startSimulators(this.deps.redactor);
-      return this.demoPlan();
+      return simulatedPlan(this.settings.current.raw, this.sims, this.demoDisabled);
     }
     // Re-read: "Use another port" may have just written the setting.
     this.takeSettings();
@@ -362,15 +362,9 @@ export class PoolController implements vscode.Disposable {
       if (this.mode !== 'simulated' || !this.sims.some((s) => s.name === name)) throw new Error(`"${name}" is not a backend of the running demo`);
       if (enabled) this.demoDisabled.delete(name);
       else this.demoDisabled.add(name);
-      this.proxy?.reload(this.demoPlan().config);
+      this.proxy?.reload(simulatedPlan(this.settings.current.raw, this.sims, this.demoDisabled).config);
       this.poolEmitter.fire();
     });
-  }
-
-  private demoPlan(): PoolPlan {
-    const plan = simulatedPlan(this.settings.current.raw, this.sims);
-    const backends = plan.config.backends.map((b) => (this.demoDisabled.has(b.name) ? { ...b, enabled: false } : b));
-    return { ...plan, config: { ...plan.config, backends } };
   }
 
   private async closeSimulators(): Promise<void> {

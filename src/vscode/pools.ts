@@ -45,12 +45,14 @@ export async function startSimulators(redactor: Redactor): Promise<SimulatedBack
  * The user's pool options over the simulators. If those options are invalid
  * right now the demo still runs, on defaults and the configured port.
  */
-export function simulatedPlan(base: RawPoolConfig, sims: readonly SimulatedBackend[]): PoolPlan {
+export function simulatedPlan(base: RawPoolConfig, sims: readonly SimulatedBackend[], disabled: ReadonlySet<string> = new Set()): PoolPlan {
   let result = validateConfig(simulatedRawConfig(base, sims), { allowEmpty: true });
   if (!result.ok) result = validateConfig(simulatedRawConfig({ backends: [], port: base.port }, sims), { allowEmpty: true });
   if (!result.ok) result = validateConfig(simulatedRawConfig({ backends: [] }, sims), { allowEmpty: true });
   if (!result.ok) throw new Error(`cannot build the simulated pool: ${result.errors.map(formatIssue).join('; ')}`);
-  return { config: result.config, credentials: simulatorCredentials(sims) };
+  // Demo backends the user disabled from the tree stay disabled, in memory like the demo itself.
+  const backends = result.config.backends.map((b) => (disabled.has(b.name) ? { ...b, enabled: false } : b));
+  return { config: { ...result.config, backends }, credentials: simulatorCredentials(sims) };
 }
 
 /** Logs each backend's status changes once ("eastus: healthy -> cooling (429 ...)"), not every event. */
