@@ -112,4 +112,38 @@ describe('QuotaModel', () => {
       expect(sent).toBeGreaterThan(10);
     }
   });
+
+  it('counts in fixed buckets as a list of every charge would, at most one 10 ms bucket late, through idle gaps and ring wrap-around', () => {
+    // The reference: every charge kept, sliding windows checked exactly (the model before buckets).
+    const list: { at: number; tokens: number }[] = [];
+    const inWindow = (ms: number, at: number): number => list.filter((c) => c.at > at - ms && c.at <= at).reduce((n, c) => n + c.tokens, 0);
+    const fitsAt = (tokens: number, at: number): boolean => inWindow(60_000, at) + tokens <= 60_000 && inWindow(10_000, at) + tokens <= 10_000;
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const m = new QuotaModel({ tokensPerMinute: 60_000, requestsPerMinute: 1e9 });
+    let now = T0;
+    let checked = 0;
+    for (let i = 0; i < 4000; i++) {
+      // Mostly busy, sometimes idle for seconds, a few times for longer than the ring (82 s).
+      const r = rnd();
+      now += r < 0.002 ? 90_000 : r < 0.02 ? 5000 + Math.floor(rnd() * 20_000) : Math.floor(rnd() * 40);
+      const size = 1 + Math.floor(rnd() * 3000);
+      const at = m.fitAt(size, now);
+      // The exact answer is the first moment the reference admits; ours may be up to a bucket later, never earlier.
+      const exact = [now, ...list.map((c) => c.at + 10_000), ...list.map((c) => c.at + 60_000)].filter((t) => t >= now && fitsAt(size, t)).sort((a, b) => a - b)[0]!;
+      expect(at, `#${i}`).toBeGreaterThanOrEqual(exact);
+      expect(at - exact, `#${i}`).toBeLessThanOrEqual(10);
+      checked++;
+      if (at <= now) {
+        m.charge(size, now);
+        list.push({ at: now, tokens: size });
+        if (rnd() < 0.1) {
+          m.release(size, now);
+          list.pop();
+        }
+      }
+    }
+    expect(checked).toBe(4000);
+    expect(list.length).toBeGreaterThan(500);
+  });
 });
