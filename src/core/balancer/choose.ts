@@ -28,6 +28,8 @@ export interface QuotaOption<C> {
   fitAt: number;
   /** Tokens it could take now; undefined when the limit is unknown. */
   headroom: number | undefined;
+  /** For round-robin among unknown limits: the same as `fitAt`. */
+  availableAt: number;
 }
 
 export type QuotaChoice<C> =
@@ -41,11 +43,11 @@ export function chooseByQuota<C>(options: readonly QuotaOption<C>[], now: number
   if (best !== Infinity) {
     let chosen: QuotaOption<C> | undefined;
     let score = -Infinity;
-    const unknown: (QuotaOption<C> & { availableAt: number })[] = [];
+    let unknown: QuotaOption<C>[] | undefined;
     for (const o of options) {
       if (o.priority !== best || o.fitAt > now) continue;
       if (o.headroom === undefined) {
-        unknown.push({ ...o, availableAt: 0 });
+        (unknown ??= []).push(o);
         continue;
       }
       const s = o.headroom / Math.max(1, o.weight);
@@ -55,9 +57,7 @@ export function chooseByQuota<C>(options: readonly QuotaOption<C>[], now: number
       }
     }
     if (chosen) return { kind: 'now', option: chosen };
-    const viaRr = pick(unknown, now, rr);
-    const original = options.find((o) => o.name === viaRr!.name && o.priority === best)!;
-    return { kind: 'now', option: original };
+    return { kind: 'now', option: pick(unknown!, now, rr)! };
   }
   let first: QuotaOption<C> | undefined;
   for (const o of options) {

@@ -277,7 +277,7 @@ export class QuotaRouter<T extends RouterTarget> {
       let fitAt = Math.max(t.availableAt, model.fitAt(charge, now), this.rests.get(t.quotaKey)?.availableAt(charge, now) ?? now);
       // Someone waits for this deployment: newcomers may not delay them.
       if (reserved && reserved.quotaKey === t.quotaKey) fitAt = Math.max(fitAt, reserved.at, now + 1);
-      options.push({ candidate: t, name: t.name, priority: t.priority, weight: t.weight, fitAt, headroom: model.headroom(now) });
+      options.push({ candidate: t, name: t.name, priority: t.priority, weight: t.weight, fitAt, headroom: model.headroom(now), availableAt: fitAt });
     }
     return chooseByQuota(options, now, rr);
   }

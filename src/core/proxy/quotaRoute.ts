@@ -134,7 +134,8 @@ export function routeFor(ctx: ProxyContext, targets: Targets): RequestRoute {
   const kind = quota && alias !== undefined && !targets.probe404 && ctx.pool.config.routing === 'quota' ? chargeKind(ctx.req.url ?? '') : 'none';
   if (kind === 'none') return new RoundRobinRoute(ctx, targets);
   // Without max_tokens Azure charges the deployment's output ceiling; the first member that states one speaks for the alias.
-  const defaultMaxTokens = quota!.map((t) => t.candidate.backend.deploymentInfo[alias!]?.maxOutputTokens).find((n) => n !== undefined);
+  let defaultMaxTokens: number | undefined;
+  for (const t of quota!) if ((defaultMaxTokens = t.candidate.backend.deploymentInfo[alias!]?.maxOutputTokens) !== undefined) break;
   // The tokenizer only once something else loaded its encoding (the language model provider does): loading
   // it blocks the event loop for about a second, and Azure itself admits by characters (estimate.ts).
   const counter = isEncodingLoaded(encodingForModel(alias)) ? (text: string) => countTokens(text, alias) : undefined;

@@ -3,7 +3,7 @@ import { chooseByQuota, type QuotaOption } from '../../../src/core/balancer/choo
 
 const NOW = 1000;
 const opt = (name: string, o: Partial<QuotaOption<string>> = {}): QuotaOption<string> =>
-  ({ candidate: name, name, priority: 1, weight: 1, fitAt: NOW, headroom: 1000, ...o });
+  ({ candidate: name, name, priority: 1, weight: 1, fitAt: NOW, headroom: 1000, ...o, availableAt: o.fitAt ?? NOW });
 const names = (c: ReturnType<typeof chooseByQuota<string>>): string => (c.kind === 'never' ? 'never' : `${c.kind}:${c.option.name}${c.kind === 'later' ? `@${c.at}` : ''}`);
 
 describe('chooseByQuota', () => {
