@@ -21,6 +21,7 @@ import { buildClis, recordingPhase, summariseRecording, renderRecording } from '
 import * as R from './lib/report.mjs';
 import { quotaPhase, QUOTA_SCENARIO } from './lib/quota.mjs';
 import { summariseQuota, checkQuotaTargets, renderQuota } from './lib/quotaReport.mjs';
+import * as B from './lib/baseline.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -43,6 +44,9 @@ const HELP = `Usage: node bench/run.mjs [options]   (npm run bench)
   --no-install         never apt-get install wrk / nginx-light
   --no-nginx           skip the nginx baseline
   --no-build           do not build dist/cli.js even when it is missing
+  --baseline REF       also build git REF of this repo (e.g. 92c05b6) and measure its proxy as target
+                       "baseline" in the same throughput and streaming rounds; prints today against it
+                       (issue 10: req/s, CPU per request, peak RSS within 10 %)
   --out FILE           JSON output (default bench/results/latest.json)
   -h, --help`;
 
@@ -60,6 +64,7 @@ try {
       'no-install': { type: 'boolean' },
       'no-nginx': { type: 'boolean' },
       'no-build': { type: 'boolean' },
+      baseline: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,9 +102,21 @@ const FLAG = { seconds: 'duration', profileSeconds: 'profile-seconds', quotaMinu
 for (const k of ['rounds', 'seconds', 'profileSeconds', 'quotaMinutes']) {
   if (!Number.isInteger(cfg[k]) || cfg[k] < 1) usage(`--${FLAG[k] ?? k} must be a whole number >= 1`);
 }
+if (opt.baseline !== undefined && !want('throughput')) usage('--baseline compares throughput cells: add throughput to --only');
+/** The commit --baseline names, resolved before anything starts; `cli` once built, `skipped` if it could not be measured. */
+let base;
+try {
+  base = opt.baseline === undefined ? undefined : B.resolveRef(ROOT, opt.baseline);
+} catch (e) {
+  console.error(`bench: ${e.message}`);
+  process.exit(2);
+}
+// Throughput and streaming targets: direct, proxy, node-floor, nginx, baseline.
+const nTargets = 3 + (opt['no-nginx'] ? 0 : 1) + (base ? 1 : 0);
 // A hard stop at twice the expected time plus a minute (the full run expects about 3 minutes).
-const expectedSec = (want('throughput') ? 6 * 3 * cfg.warmSeconds + cfg.rounds * 6 * 3 * (cfg.seconds + 0.3) : 0)
-  + (want('streaming') ? cfg.stream.rounds * 3 * (cfg.stream.seq + 1) * 1.2 : 0)
+const expectedSec = (want('throughput') ? 6 * nTargets * cfg.warmSeconds + cfg.rounds * 6 * nTargets * (cfg.seconds + 0.3) : 0)
+  + (base ? B.BUILD_SECONDS : 0)
+  + (want('streaming') ? cfg.stream.rounds * nTargets * (cfg.stream.seq + 1) * 1.2 : 0)
   + (want('failover') ? cfg.failoverMs / 1000 + 3 : 0)
   + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 60 : 0)
   + (want('activation') ? 2 * cfg.activationRuns + 20 : 0)
@@ -120,7 +137,7 @@ const proxyCpu = pinned ? cpus[0] : undefined;
 const loadCpu = pinned ? cpus[1] : undefined;
 if (pinned) {
   pinSelf(loadCpu);
-  notes.push(`proxies (ours, nginx) pinned to cpu ${proxyCpu}; load (wrk, clients) and backends pinned to cpu ${loadCpu}${cpus.length > 2 ? `; ${cpus.length - 2} more cpus left idle` : ''}`);
+  notes.push(`proxies (ours, nginx${base ? ', baseline' : ''}) pinned to cpu ${proxyCpu}; load (wrk, clients) and backends pinned to cpu ${loadCpu}${cpus.length > 2 ? `; ${cpus.length - 2} more cpus left idle` : ''}`);
 } else if (cpus.length < 2) {
   notes.push('one cpu: proxies, load and backends share it; ratios to direct are pessimistic');
 }
@@ -170,6 +187,13 @@ async function main() {
     const r = spawnSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
     if (r.status !== 0) throw new Error('build failed');
   }
+  if (base) {
+    const b = B.buildBaseline({ root: ROOT, dir, base, log });
+    base.cli = b.cli;
+    base.skipped = b.error;
+    if (b.error) log(`${b.error}\n[bench] the baseline is skipped; the rest runs`);
+    notes.push(b.error ? `baseline ${base.ref} (${base.short}) skipped: ${b.error.split('\n')[0]}` : `baseline: ${base.ref} = commit ${base.short} (${base.commit}), built from git archive with this checkout's node_modules${b.lockDiffers ? ' (its package-lock.json differs from ours)' : ''}`);
+  }
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, node ${machine.node}, nginx ${machine.nginx ?? '-'}, wrk ${machine.wrk ?? '-'}`);
   for (const n of notes) log(`note: ${n}`);
   // Before anything of ours runs: is someone else already using the machine?
@@ -181,10 +205,12 @@ async function main() {
   const result = { machine, config: cfg, notes, targetsMeasured: env.names, throughput: { runs: [] }, streaming: { runs: [] } };
 
   if (tools.wrk && want('throughput')) result.throughput.runs = await throughputPhase(env);
-  result.rss = { proxy: peakRss([env.proxy.child.pid]), nginx: env.nginx ? peakRss(processTree(env.nginx.child.pid)) : undefined, backends: peakRss([env.backend.pid]), nodeFloor: peakRss([env.floor.pid]) };
+  result.rss = { proxy: peakRss([env.proxy.child.pid]), baseline: env.baseline ? peakRss([env.baseline.child.pid]) : undefined, nginx: env.nginx ? peakRss(processTree(env.nginx.child.pid)) : undefined, backends: peakRss([env.backend.pid]), nodeFloor: peakRss([env.floor.pid]) };
   if (want('streaming')) result.streaming.runs = await streamingPhase(env);
   result.rss.proxyAtEnd = peakRss([env.proxy.child.pid]);
+  if (env.baseline) result.rss.baselineAtEnd = peakRss([env.baseline.child.pid]);
   await procs.stop(env.proxy.child);
+  if (env.baseline) await procs.stop(env.baseline.child);
   if (env.nginx) await procs.stop(env.nginx.child);
   if (want('failover')) result.failover = { run: await failoverPhase(env) };
   if (want('recording') && tools.wrk) result.recording = await recordingSection(env);
@@ -214,6 +240,13 @@ async function main() {
   const recording = summariseRecording(result.recording);
   result.summary.recording = recording;
   let text = R.renderAll({ result, cfg, cells, streams, failover, targets });
+  if (base) {
+    if (!base.skipped && !result.throughput.runs.length) base.skipped = 'no throughput rounds ran (is wrk installed?)';
+    const s = base.skipped ? B.skippedBaseline(base, base.skipped) : B.summariseBaseline(result.throughput.runs, result.rss, base, result.streaming.runs.length > 0);
+    const t = base.skipped ? B.checkSkipped(base.skipped) : B.checkBaseline(s);
+    result.summary.baseline = { ...s, targets: t };
+    text += `\n\n${B.renderBaseline(s, t)}`;
+  }
   if (recording) text += `\n\nRecording cost (issue 13): the same CLI built with metrics and timelines recorded vs with src/core/metrics/enabled.ts = false; ${cfg.rounds} interleaved rounds\n${renderRecording(recording)}`;
   if (result.activation) text += `\n\n${result.activation.text}`;
   if (result.quota) {
@@ -249,6 +282,18 @@ async function setUp() {
 
   const proxy = await startProxy('pool.json', poolConfig(ports));
   const targets = { direct: `http://127.0.0.1:${ports[0]}${PATH}`, proxy: `${proxy.url}${PATH}` };
+  let baseline;
+  if (base?.cli) {
+    try {
+      baseline = await startProxy('baseline.json', poolConfig(ports), [], {}, base.cli);
+      targets.baseline = `${baseline.url}${PATH}`;
+    } catch (e) {
+      // Most likely its config validation refuses a key today's poolConfig() writes: its stderr says which.
+      base.skipped = `its proxy (${base.cli}) did not start with today's pool config (poolConfig() in bench/run.mjs): ${e.message}`;
+      log(`baseline ${base.ref} (${base.short}): ${base.skipped}\n[bench] the baseline is skipped; the rest runs`);
+      notes.push(`baseline ${base.ref} (${base.short}) skipped: its proxy did not start (see below)`);
+    }
+  }
   let nginx;
   if (tools.nginx && !opt['no-nginx']) {
     try {
@@ -264,15 +309,15 @@ async function setUp() {
   drain(floor.stdout);
   drain(floor.stderr);
   targets['node-floor'] = `http://127.0.0.1:${JSON.parse(fl[1]).port}${PATH}`;
-  log(`backends :${ports.join(', :')} (429 on :${throttledPort}); proxy ${proxy.url}${nginx ? `; nginx :${nginx.port}` : ''}`);
-  const pidsOf = { proxy: () => [proxy.child.pid], nginx: () => (nginx ? processTree(nginx.child.pid) : []), direct: () => [backend.pid], 'node-floor': () => [floor.pid] };
+  log(`backends :${ports.join(', :')} (429 on :${throttledPort}); proxy ${proxy.url}${baseline ? `; baseline ${base.short} ${baseline.url}` : ''}${nginx ? `; nginx :${nginx.port}` : ''}`);
+  const pidsOf = { proxy: () => [proxy.child.pid], baseline: () => (baseline ? [baseline.child.pid] : []), nginx: () => (nginx ? processTree(nginx.child.pid) : []), direct: () => [backend.pid], 'node-floor': () => [floor.pid] };
   /**
    * CPU used on this machine by anything but the bench's own processes while
    * a measurement runs, in % of one core, plus steal: other sessions' builds
    * and tests show up here, and explain a noisy round. `extra`: more processes of ours.
    */
   const noiseMeter = (extra = []) => {
-    const ours = () => cpuMicros([proxy.child.pid, backend.pid, floor.pid, procs.reaper.pid, ...pidsOf.nginx(), ...extra]) + selfAndReapedMicros();
+    const ours = () => cpuMicros([proxy.child.pid, backend.pid, floor.pid, procs.reaper.pid, ...pidsOf.nginx(), ...pidsOf.baseline(), ...extra]) + selfAndReapedMicros();
     const m0 = machineCpuMicros();
     const o0 = ours();
     const w0 = performance.now();
@@ -282,7 +327,7 @@ async function setUp() {
       return { otherCpuPct: (100 * Math.max(0, m1.busy - m0.busy - (ours() - o0))) / wallUs, stealPct: (100 * (m1.steal - m0.steal)) / wallUs };
     };
   };
-  return { small, bodies, backend, backendErr, ports, throttledPort, proxy, nginx, floor, targets, names: Object.keys(targets), pidsOf, noiseMeter };
+  return { small, bodies, backend, backendErr, ports, throttledPort, proxy, baseline, nginx, floor, targets, names: Object.keys(targets), pidsOf, noiseMeter };
 }
 
 function poolConfig(ports) {
@@ -362,7 +407,14 @@ async function startProxy(file, config, nodeArgs = [], keyEnv = {}, cli = CLI) {
   for (const b of config.backends) env[`AOAI_POOL_KEY_${b.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = `bench-upstream-key-${b.name}`;
   Object.assign(env, keyEnv);
   const child = procs.start(process.execPath, [...nodeArgs, cli, 'serve', '--config', path, '--port', '0'], { cpu: proxyCpu, env, cwd: dir });
-  const m = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000, 'the proxy');
+  let m;
+  try {
+    m = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000, 'the proxy');
+  } catch (e) {
+    // One that hangs instead of listening must not keep the proxy core busy for the rest of the run.
+    await procs.stop(child);
+    throw e;
+  }
   drain(child.stdout);
   drain(child.stderr);
   return { child, url: m[1] };

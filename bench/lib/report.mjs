@@ -175,7 +175,7 @@ export function checkTargets({ cells, streams, rss, failover, hasNginx }) {
   return t;
 }
 
-function target(name, pass, detail) {
+export function target(name, pass, detail) {
   return { name, pass: Boolean(pass), detail };
 }
 
