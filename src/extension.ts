@@ -17,6 +17,7 @@ import { registerPreviewProvider } from './vscode/tools/preview';
 import { createLog } from './vscode/log';
 import { Secrets } from './vscode/secrets';
 import { readSettings, userBackendEndpoint } from './vscode/settings';
+import { migrateRenamedSettings } from './vscode/settingsMigration';
 import { PoolStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 import { PoolTreeView } from './vscode/tree/view';
@@ -67,8 +68,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<AoaiPo
     closePool = () => controller.close();
 
     void controller.autoStart(onStartError);
+    // Former millisecond settings move to seconds (issue 13, item 12); they apply meanwhile.
+    void migrateRenamedSettings(log).catch((e: unknown) => log.warn(`settings migration: ${errorText(e)}`));
     void approval.offer(controller.settingsConfig?.backends ?? []).catch((e: unknown) => log.warn(`approval prompt: ${errorText(e)}`));
-    return createApi(context.extensionMode, { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage: context.secrets, stopMarks });
+    return createApi(context.extensionMode, {
+      controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage: context.secrets, stopMarks,
+      migrateSettings: () => migrateRenamedSettings(log),
+    });
   } catch (e) {
     // VS Code only logs a failed activation; say it where the user looks.
     void vscode.window.showErrorMessage(`AOAI Pool failed to start: ${errorText(e)}`);

@@ -40,7 +40,7 @@ export const QUOTA_SCENARIO = {
  * its longest queue wait scaled alike (5 s of simulated time).
  */
 function quotaTarget(base, timeScale) {
-  return { ...base, routing: 'quota', quotaMinuteMs: 60_000 / timeScale, queue: { maxWaitMs: Math.round(5000 / timeScale) } };
+  return { ...base, routing: 'quota', quotaMinuteMs: 60_000 / timeScale, queue: { maxWaitSec: 5 / timeScale } };
 }
 
 export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, log, minutes }) {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { StopMarks } from '../core/peer/stopMarks';
 import type { BackendSnapshot, ProxyServer, TokenCredentialLike } from '../core';
 import type { SimulatedBackend } from '../core/simulator';
-import type { PoolState, StatusBarModel } from '../core/view';
+import type { PoolState, SettingMove, StatusBarModel } from '../core/view';
 import type { ApprovalResponder, WorkspaceApproval } from './approval';
 import type { EntraAuth, SignInState } from './auth';
 import type { PoolController } from './controller';
@@ -65,6 +65,8 @@ export interface AoaiPoolApi {
   notifications?(): readonly ShownNotification[];
   /** Answers modal confirmations instead of the user (undefined: the modal again). */
   setConfirmResponder?(r: ((n: ShownNotification) => string | undefined) | undefined): void;
+  /** Moves former millisecond settings to seconds now, as activation does; returns the moves made. */
+  migrateSettings?(): Promise<readonly SettingMove[]>;
 }
 
 export function createApi(
@@ -72,9 +74,10 @@ export function createApi(
   parts: {
     controller: PoolController; tree: PoolTreeView; statusBar: PoolStatusBar; terminals: TerminalEnvironment; auth: EntraAuth; log: ShellLog;
     roleHints: RoleHints; approval: WorkspaceApproval; secretStorage: vscode.SecretStorage; stopMarks: StopMarks;
+    migrateSettings: () => Promise<readonly SettingMove[]>;
   },
 ): AoaiPoolApi {
-  const { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage, stopMarks } = parts;
+  const { controller, tree, statusBar, terminals, auth, log, roleHints, approval, secretStorage, stopMarks, migrateSettings } = parts;
   const api: AoaiPoolApi = {
     apiVersion: 1,
     state: () => controller.current,
@@ -106,5 +109,6 @@ export function createApi(
     stopMarks: () => stopMarks,
     notifications: () => [...recentNotifications()],
     setConfirmResponder,
+    migrateSettings,
   };
 }

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { ConfigIssue, Redactor } from '../core';
-import { describeSettingIssue, errorActions, settingForIssue } from '../core/view';
+import { describeSettingIssue, errorActions, settingsQueryForIssue } from '../core/view';
 import type { ShellLog } from './log';
 import { notify } from './notify';
 
@@ -69,7 +69,7 @@ export function reportConfigErrors(errors: readonly ConfigIssue[], log: ShellLog
   void vscode.window
     .showErrorMessage(`AOAI Pool settings: ${first}${more}. The last good pool keeps serving.`, 'Open Setting', 'Show Log')
     .then((pick) => {
-      if (pick === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', settingForIssue(errors[0]!));
+      if (pick === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', settingsQueryForIssue(errors[0]!));
       if (pick === 'Show Log') log.show();
     });
 }

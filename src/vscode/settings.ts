@@ -19,7 +19,9 @@ export interface SettingsSnapshot {
 
 export function readSettings(): SettingsSnapshot {
   const read = reader();
-  const raw = settingsToRawConfig(read);
+  const cfg = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  // inspect: a former millisecond setting not moved yet still applies at its scope (settingsMigration.ts).
+  const raw = settingsToRawConfig(read, (key) => cfg.inspect(key));
   return { raw, shell: readShellSettings(read), result: validateConfig(raw, { allowEmpty: true }) };
 }
 

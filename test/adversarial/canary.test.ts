@@ -44,7 +44,7 @@ describe('canary key', () => {
     const env = { AOAI_POOL_KEY_ECHO: CANARY, AOAI_POOL_KEY_BOOM: CANARY, AOAI_POOL_KEY_THROTTLE: CANARY, AOAI_POOL_KEY_HANG: CANARY, AOAI_POOL_KEY_RESET: CANARY };
     const creds = envCredentialSource(env, { getToken: async () => { throw new Error(`AADSTS70043: token ${TOKEN_CANARY} expired`); } });
     const { url, proxy, logs } = await startProxy({
-      timeouts: { headersMs: 200 },
+      timeouts: { headersSec: 0.2 },
       backends: [
         { name: 'echo', endpoint: echo.url, priority: 1, deployments: ['a'] },
         { name: 'boom', endpoint: boom.url, priority: 1, deployments: ['b'] },

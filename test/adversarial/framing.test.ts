@@ -127,17 +127,18 @@ describe('framing', () => {
   });
 
   it('cuts a sender that goes quiet mid-body (slowloris) with 408', async () => {
-    const { b, port } = await setup({ timeouts: { idleMs: 300 } });
+    const { b, port } = await setup({ timeouts: { idleSec: 0.3 } });
     const t0 = Date.now();
     const reply = await rawRequest(port, head(port, [`POST ${chatPath('gpt-4o')} HTTP/1.1`, 'Host: 127.0.0.1', `api-key: ${CLIENT_KEY}`, 'Content-Type: application/json', 'Content-Length: 100']) + '{"messages":', 4000);
     expect(rawStatus(reply)).toBe('408');
+    expect(reply).toContain('stalled for 0.3 s (timeouts.idleSec)');
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(b.requests).toHaveLength(0);
   });
 
-  it('cuts a client that trickles its body past timeouts.requestMs with 408, while another client is served', async () => {
-    // idleMs is far longer than the trickle's gaps: only the whole-request deadline can cut it.
-    const { b, port, url, proxy } = await setup({ timeouts: { requestMs: 1000, idleMs: 60_000 } });
+  it('cuts a client that trickles its body past timeouts.requestSec with 408, while another client is served', async () => {
+    // idleSec is far longer than the trickle's gaps: only the whole-request deadline can cut it.
+    const { b, port, url, proxy } = await setup({ timeouts: { requestSec: 1, idleSec: 60 } });
     const { connect } = await import('node:net');
     const sock = connect(port, '127.0.0.1');
     const received: Buffer[] = [];
@@ -161,7 +162,7 @@ describe('framing', () => {
       const reply = Buffer.concat(received).toString();
       expect(rawStatus(reply)).toBe('408');
       expect(reply).toContain('"code":"RequestTimeout"');
-      expect(reply).toContain('timeouts.requestMs');
+      expect(reply).toContain('within 1 s (timeouts.requestSec)');
     } finally {
       clearInterval(trickle);
       sock.destroy();
@@ -172,8 +173,8 @@ describe('framing', () => {
     void proxy;
   });
 
-  it('cuts a client that trickles its headers past timeouts.requestMs with a 408 in the Azure shape', async () => {
-    const { b, port } = await setup({ timeouts: { requestMs: 1000 } });
+  it('cuts a client that trickles its headers past timeouts.requestSec with a 408 in the Azure shape', async () => {
+    const { b, port } = await setup({ timeouts: { requestSec: 1 } });
     const { connect } = await import('node:net');
     const sock = connect(port, '127.0.0.1');
     const received: Buffer[] = [];

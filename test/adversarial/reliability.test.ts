@@ -51,7 +51,7 @@ describe('broken backends', () => {
     expect(r.headers['x-aoai-pool-backend']).toBe('good');
   });
 
-  it('a stream that is idle longer than idleMs is cut; one that keeps talking is not, however long', async () => {
+  it('a stream that is idle longer than timeouts.idleSec is cut; one that keeps talking is not, however long', async () => {
     const chatty = await startBackend(async (_q, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (let i = 0; i < 12; i++) {
@@ -66,7 +66,7 @@ describe('broken backends', () => {
       await sleep(3000);
       if (!res.destroyed) res.end('data: [DONE]\n\n');
     });
-    const { url } = await startProxy({ timeouts: { idleMs: 400 }, backends: [{ name: 'chatty', endpoint: chatty.url, deployments: ['a'] }, { name: 'stalls', endpoint: stalls.url, deployments: ['b'] }] });
+    const { url } = await startProxy({ timeouts: { idleSec: 0.4 }, backends: [{ name: 'chatty', endpoint: chatty.url, deployments: ['a'] }, { name: 'stalls', endpoint: stalls.url, deployments: ['b'] }] });
     const long = await send(url, { path: chatPath('a'), body: CHAT });
     expect(long.body).toContain('[DONE]'); // 1.2 s in total, never 400 ms silent
     const cut = await send(url, { path: chatPath('b'), body: CHAT }).catch((e: Error) => e);

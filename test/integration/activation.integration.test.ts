@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
+import type { AoaiPoolApi } from '../../src/extension';
+import { waitFor } from './helpers';
 
 const EXTENSION_ID = 'aoai-pool.aoai-pool';
 
@@ -31,5 +33,17 @@ suite('activation', () => {
     assert.ok(ext, `${EXTENSION_ID} is not installed in the test host`);
     await ext.activate();
     assert.equal(ext.isActive, true);
+  });
+
+  // runTests.ts opens a workspace whose settings still say "aoaiPool.queue.maxWaitMs": 4000, as
+  // an older version left them; activation moves it, once (settingsMigration.integration.test.ts
+  // covers every level and name).
+  test('item 12: activation moved the workspace\'s former millisecond setting to seconds, and said so', async () => {
+    const ext = vscode.extensions.getExtension<AoaiPoolApi>(EXTENSION_ID)!;
+    const api = await ext.activate();
+    const config = () => vscode.workspace.getConfiguration('aoaiPool');
+    await waitFor(() => config().inspect('queue.maxWaitSec')?.workspaceValue === 4 && config().inspect('queue.maxWaitMs')?.workspaceValue === undefined, 'queue.maxWaitSec = 4 in the workspace');
+    const lines = api.logLines!().filter((l) => l.includes('Settings now in seconds'));
+    assert.deepEqual(lines, ['[info] Settings now in seconds: aoaiPool.queue.maxWaitMs 4000 -> aoaiPool.queue.maxWaitSec 4 in Workspace settings.']);
   });
 });

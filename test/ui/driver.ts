@@ -539,6 +539,11 @@ export class Workbench {
     await dialog.waitFor({ state: 'hidden' });
   }
 
+  /** Clicks a link inside the text of a view's welcome content ("All options are in [Settings](...)"). */
+  async clickWelcomeLink(view: string, text: string): Promise<void> {
+    await (await this.viewPane(view)).locator('.welcome-view-content a', { hasText: new RegExp(`^${escapeRegExp(text)}$`) }).first().click();
+  }
+
   /** Clicks a button of a view's welcome content. */
   async clickWelcomeButton(view: string, button: string): Promise<void> {
     await (await this.viewPane(view)).locator('.welcome-view-content .monaco-button', { hasText: button }).first().click();

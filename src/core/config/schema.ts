@@ -13,14 +13,50 @@ export const DEPLOYMENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 /** Backend names become env var suffixes, tree labels and APIM names. */
 export const BACKEND_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 
-const ms = (min: number, max: number, def: number, what: string) => ({
-  type: 'integer',
+/** A duration in seconds; fractions allowed (tests and simulators use 0.1-0.5 s). */
+const sec = (min: number, max: number, def: number, what: string) => ({
+  type: 'number',
   minimum: min,
   maximum: max,
   default: def,
   markdownDescription: what,
-  'x-expect': `an integer number of milliseconds ${min}-${max}`,
+  'x-expect': `a number of seconds ${min}-${max} (fractions allowed, e.g. 0.5)`,
 });
+
+/**
+ * The millisecond names of `props` (`connectSec` -> `connectMs`), as they were
+ * before issue 13 (item 12): still accepted and checked in their old unit and
+ * range, never offered. `x-renamedTo` names the option that replaces each one;
+ * validate() warns and converts, the extension moves them in the settings.
+ */
+function formerlyMs<P extends Record<string, { minimum: number; maximum: number }>>(section: string, props: P) {
+  return Object.fromEntries(Object.entries(props).map(([key, node]) => {
+    const now = `${section}.${key}`;
+    const min = node.minimum * 1000;
+    const max = node.maximum * 1000;
+    return [key.replace(/Sec$/, 'Ms'), {
+      type: 'integer',
+      minimum: min,
+      maximum: max,
+      deprecationMessage: `Deprecated: use ${now}, in seconds.`,
+      markdownDescription: `Deprecated: use \`${now}\`, in seconds.`,
+      'x-expect': `an integer number of milliseconds ${min}-${max} (or use ${now}, in seconds)`,
+      'x-renamedTo': now,
+    }];
+  }));
+}
+
+const timeoutSeconds = {
+  connectSec: sec(0.1, 120, DEFAULT_TIMEOUTS.connectMs / 1000, 'Connect timeout per attempt, in seconds.'),
+  headersSec: sec(0.1, 3600, DEFAULT_TIMEOUTS.headersMs / 1000, 'Seconds to wait for the response headers of a non-streaming request (the whole generation happens first).'),
+  streamHeadersSec: sec(0.1, 3600, DEFAULT_TIMEOUTS.streamHeadersMs / 1000, 'Seconds to wait for the response headers of a streaming request.'),
+  idleSec: sec(0.1, 3600, DEFAULT_TIMEOUTS.idleMs / 1000, 'Longest silence inside a body, in seconds, before the transfer is cut.'),
+  requestSec: sec(1, 3600, DEFAULT_TIMEOUTS.requestMs / 1000, 'Longest time, in seconds, a client may take to send a whole request (headers and body); a slower one gets 408 and its connection is closed. Responses, however long they stream, are not limited by it.'),
+};
+
+const queueWait = {
+  maxWaitSec: sec(0, 600, DEFAULT_QUEUE.maxWaitMs / 1000, 'Quota routing: longest a request waits for quota, in seconds. A request that would wait longer is answered 429 at once, with `Retry-After`/`retry-after-ms` true for its size. `0`: never wait.'),
+};
 
 const count = (what: string, max: number) => ({
   type: 'integer',
@@ -204,13 +240,10 @@ export const poolConfigSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectMs: ms(100, 120_000, DEFAULT_TIMEOUTS.connectMs, 'Connect timeout per attempt.'),
-        headersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.headersMs, 'Wait for response headers of a non-streaming request (the whole generation happens first).'),
-        streamHeadersMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.streamHeadersMs, 'Wait for response headers of a streaming request.'),
-        idleMs: ms(100, 3_600_000, DEFAULT_TIMEOUTS.idleMs, 'Longest silence inside a body before the transfer is cut.'),
-        requestMs: ms(1000, 3_600_000, DEFAULT_TIMEOUTS.requestMs, 'Longest time a client may take to send a whole request (headers and body); a slower one gets 408 and its connection is closed. Responses, however long they stream, are not limited by it.'),
+        ...timeoutSeconds,
+        ...formerlyMs('timeouts', timeoutSeconds),
       },
-      'x-expect': 'an object {connectMs, headersMs, streamHeadersMs, idleMs, requestMs}',
+      'x-expect': 'an object {connectSec, headersSec, streamHeadersSec, idleSec, requestSec}',
     },
     healthProbe: {
       type: 'object',
@@ -243,11 +276,12 @@ export const poolConfigSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        maxWaitMs: ms(0, 600_000, DEFAULT_QUEUE.maxWaitMs, 'Quota routing: longest a request waits for quota. A request that would wait longer is answered 429 at once, with `Retry-After`/`retry-after-ms` true for its size. `0`: never wait.'),
+        ...queueWait,
         maxLength: { type: 'integer', minimum: 1, maximum: 100_000, default: DEFAULT_QUEUE.maxLength, markdownDescription: 'Quota routing: most requests waiting for quota per model alias.', 'x-expect': 'an integer 1-100000' },
         maxMB: { type: 'integer', minimum: 1, maximum: 4096, default: DEFAULT_QUEUE.maxMB, markdownDescription: 'Quota routing: most request-body megabytes held by waiting requests per model alias.', 'x-expect': 'an integer number of megabytes 1-4096' },
+        ...formerlyMs('queue', queueWait),
       },
-      'x-expect': 'an object {maxWaitMs, maxLength, maxMB}',
+      'x-expect': 'an object {maxWaitSec, maxLength, maxMB}',
     },
     quotaMinuteMs: {
       type: 'integer', minimum: 100, maximum: 60_000, default: DEFAULT_QUOTA_MINUTE_MS,

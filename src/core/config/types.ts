@@ -78,11 +78,11 @@ export interface RawPoolConfig {
   backends: RawBackendConfig[];
   maxAttempts?: number;
   maxRequestBodyMB?: number;
-  timeouts?: Partial<TimeoutConfig>;
+  timeouts?: RawTimeoutConfig;
   healthProbe?: Partial<HealthProbeConfig>;
   cooldown?: Partial<CooldownConfig>;
   routing?: RoutingMode;
-  queue?: Partial<QueueConfig>;
+  queue?: RawQueueConfig;
   quotaMinuteMs?: number;
   logRequests?: boolean;
   apim?: RawApimConfig;
@@ -111,6 +111,29 @@ export interface BackendConfig {
   keyVaultSecretUri: string | undefined;
 }
 
+/**
+ * Timeouts as a user writes them: seconds, fractions allowed. The `*Ms` keys
+ * are the names before issue 13 (item 12): still read, with a warning.
+ */
+export interface RawTimeoutConfig {
+  connectSec?: number;
+  headersSec?: number;
+  streamHeadersSec?: number;
+  idleSec?: number;
+  requestSec?: number;
+  /** @deprecated use connectSec */
+  connectMs?: number;
+  /** @deprecated use headersSec */
+  headersMs?: number;
+  /** @deprecated use streamHeadersSec */
+  streamHeadersMs?: number;
+  /** @deprecated use idleSec */
+  idleMs?: number;
+  /** @deprecated use requestSec */
+  requestMs?: number;
+}
+
+/** The runtime's timeouts, in milliseconds (normalize() converts the seconds). */
 export interface TimeoutConfig {
   /** TCP + TLS connect. */
   connectMs: number;
@@ -144,6 +167,14 @@ export interface CooldownConfig {
  */
 export type RoutingMode = 'quota' | 'roundRobin';
 export const ROUTING_MODES: readonly RoutingMode[] = ['quota', 'roundRobin'];
+
+export interface RawQueueConfig {
+  maxWaitSec?: number;
+  /** @deprecated use maxWaitSec */
+  maxWaitMs?: number;
+  maxLength?: number;
+  maxMB?: number;
+}
 
 /** The admission queue of quota routing: requests wait here for quota, never longer than `maxWaitMs`. */
 export interface QueueConfig {

@@ -9,7 +9,8 @@ import {
   DEFAULT_COOLDOWN, DEFAULT_HEALTH_PROBE, DEFAULT_HOST, DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_REQUEST_BODY_MB, DEFAULT_PORT, DEFAULT_QUEUE, DEFAULT_QUOTA_MINUTE_MS, DEFAULT_ROUTING, DEFAULT_TIMEOUTS, LOOPBACK_HOSTS, defaultApiKeyEnv,
 } from './defaults';
-import type { BackendConfig, ConfigIssue, ConfigResult, DeploymentInfo, PoolConfig, RawBackendConfig, RawPoolConfig } from './types';
+import type { BackendConfig, ConfigIssue, ConfigResult, DeploymentInfo, PoolConfig, QueueConfig, RawBackendConfig, RawPoolConfig, RawQueueConfig, RawTimeoutConfig, TimeoutConfig } from './types';
+import { renamedOptionWarnings, secondsToMs } from './renamed';
 import { closest } from '../util/didYouMean';
 import { configAliasMembers, interchangeabilityWarnings } from './interchange';
 
@@ -48,6 +49,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Con
   }
   checkBackends(backends, errors, warnings);
   checkPool(cfg, errors, warnings);
+  warnings.push(...renamedOptionWarnings(cfg as Record<string, unknown>));
 
   if (errors.length > 0) return { ok: false, errors: dedupe(errors), warnings };
   const config = normalize(cfg as RawPoolConfig);
@@ -174,11 +176,11 @@ function normalize(cfg: RawPoolConfig): PoolConfig {
     backends,
     maxAttempts: cfg.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     maxRequestBodyBytes: (cfg.maxRequestBodyMB ?? DEFAULT_MAX_REQUEST_BODY_MB) * 1024 * 1024,
-    timeouts: { ...DEFAULT_TIMEOUTS, ...cfg.timeouts },
+    timeouts: timeoutsMs(cfg.timeouts),
     healthProbe: { ...DEFAULT_HEALTH_PROBE, ...cfg.healthProbe },
     cooldown: { ...DEFAULT_COOLDOWN, ...cfg.cooldown },
     routing: cfg.routing ?? DEFAULT_ROUTING,
-    queue: { ...DEFAULT_QUEUE, ...cfg.queue },
+    queue: queueConfig(cfg.queue),
     quotaMinuteMs: cfg.quotaMinuteMs ?? DEFAULT_QUOTA_MINUTE_MS,
     logRequests: cfg.logRequests ?? true,
     apim: {
@@ -189,6 +191,29 @@ function normalize(cfg: RawPoolConfig): PoolConfig {
       tokensPerMinute: cfg.apim?.tokensPerMinute,
       tokenMetrics: cfg.apim?.tokenMetrics ?? false,
     },
+  };
+}
+
+/** A duration in the runtime's milliseconds: the seconds if given, else the former milliseconds (renamed.ts), else the default. */
+function durationMs(seconds: number | undefined, formerMs: number | undefined, defaultMs: number): number {
+  return seconds !== undefined ? secondsToMs(seconds) : formerMs ?? defaultMs;
+}
+
+function timeoutsMs(t: RawTimeoutConfig = {}): TimeoutConfig {
+  return {
+    connectMs: durationMs(t.connectSec, t.connectMs, DEFAULT_TIMEOUTS.connectMs),
+    headersMs: durationMs(t.headersSec, t.headersMs, DEFAULT_TIMEOUTS.headersMs),
+    streamHeadersMs: durationMs(t.streamHeadersSec, t.streamHeadersMs, DEFAULT_TIMEOUTS.streamHeadersMs),
+    idleMs: durationMs(t.idleSec, t.idleMs, DEFAULT_TIMEOUTS.idleMs),
+    requestMs: durationMs(t.requestSec, t.requestMs, DEFAULT_TIMEOUTS.requestMs),
+  };
+}
+
+function queueConfig(q: RawQueueConfig = {}): QueueConfig {
+  return {
+    maxWaitMs: durationMs(q.maxWaitSec, q.maxWaitMs, DEFAULT_QUEUE.maxWaitMs),
+    maxLength: q.maxLength ?? DEFAULT_QUEUE.maxLength,
+    maxMB: q.maxMB ?? DEFAULT_QUEUE.maxMB,
   };
 }
 
@@ -212,6 +237,7 @@ type SchemaNode = {
   additionalProperties?: SchemaNode | boolean;
   anyOf?: SchemaNode[];
   'x-expect'?: string;
+  'x-renamedTo'?: string;
   [k: string]: unknown;
 };
 
@@ -223,7 +249,7 @@ function schemaIssues(errs: ErrorObject[], raw: unknown): ConfigIssue[] {
       const prop = String((e.params as { additionalProperty: string }).additionalProperty);
       const path = formatPath([...segs, prop]);
       const found = schemaAt(segs).node;
-      const properties = found?.properties ?? found?.anyOf?.find((b) => b.properties)?.properties;
+      const properties = offered(found?.properties ?? found?.anyOf?.find((b) => b.properties)?.properties);
       if (KEY_FIELD.test(prop)) {
         out.push({ path, message: `refused: ${WHERE_KEYS_GO}` });
       } else if (properties) {
@@ -254,6 +280,11 @@ function schemaIssues(errs: ErrorObject[], raw: unknown): ConfigIssue[] {
     });
   }
   return out;
+}
+
+/** The fields worth suggesting: not the former names of renamed options (renamed.ts). */
+function offered(properties: Record<string, SchemaNode> | undefined): Record<string, SchemaNode> | undefined {
+  return properties && Object.fromEntries(Object.entries(properties).filter(([, n]) => !n['x-renamedTo']));
 }
 
 /** The deepest schema node with an `x-expect` along an instance path. */

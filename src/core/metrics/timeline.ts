@@ -98,7 +98,7 @@ function summary(r: RequestRecord, attempts: number, trace: Trace): string {
   }
   switch (r.status) {
     case 429: return trace.steps.some((s) => s instanceof SkipStep && s.code === 'quota')
-      ? 'no deployment has quota for it within queue.maxWaitMs: the pool answered 429 with the time a request of its size fits'
+      ? 'no deployment has quota for it within queue.maxWaitSec: the pool answered 429 with the time a request of its size fits'
       : 'every candidate is resting: the pool answered 429 with the time until the first is back';
     case 404: return attempts ? 'not found on any backend' : 'no backend serves this alias';
     case 409: return 'the stored objects live on different backends';

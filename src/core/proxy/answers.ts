@@ -130,7 +130,7 @@ function throttled(ctx: ProxyContext, until: number, now: number): void {
 
 /**
  * Quota routing refused the request: it would wait longer than
- * `queue.maxWaitMs` (429 with the time a request of its size fits, in every
+ * `queue.maxWaitSec` (429 with the time a request of its size fits, in every
  * header the SDKs read), or it is larger than any deployment's minute (429
  * without a retry time, as Azure answers it: waiting does not help).
  */

@@ -121,10 +121,10 @@ export const POOL_ERRORS = {
   } as Entry<{ alias: string | undefined; seconds: number }>,
   QuotaBusy: {
     status: 429, type: 'rate_limit_error',
-    when: 'quota routing: the request would wait for quota longer than queue.maxWaitMs; Retry-After, retry-after-ms and x-ms-retry-after-ms say when a request of its size fits',
+    when: 'quota routing: the request would wait for quota longer than queue.maxWaitSec; Retry-After, retry-after-ms and x-ms-retry-after-ms say when a request of its size fits',
     message: (p: { alias: string | undefined; charge: number; ms: number; maxWaitMs: number }) =>
       `every deployment${p.alias ? ` serving "${p.alias}"` : ''} is at its tokens-per-minute quota: a request of this size (about ${p.charge} tokens) fits in ${p.ms} ms, ` +
-      `longer than the pool holds requests (queue.maxWaitMs ${p.maxWaitMs} ms); retry after ${p.ms} ms`,
+      `longer than the pool holds requests (queue.maxWaitSec ${p.maxWaitMs / 1000} s); retry after ${p.ms} ms`,
   } as Entry<{ alias: string | undefined; charge: number; ms: number; maxWaitMs: number }>,
   QuotaTooSmall: {
     status: 429, type: 'rate_limit_error',

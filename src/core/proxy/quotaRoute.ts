@@ -211,7 +211,7 @@ class QuotaRoute implements RequestRoute {
     }
     if (plan.kind === 'left') return { kind: 'none', retryAt: undefined };
     if (plan.reason === 'unavailable') return this.ctx.pool.router.next(this.all, tried, now, onSkip);
-    if (onSkip) this.reportSkips(tried, now, onSkip, 'does not fit its quota within the longest wait (queue.maxWaitMs)');
+    if (onSkip) this.reportSkips(tried, now, onSkip, 'does not fit its quota within the longest wait (queue.maxWaitSec)');
     this.refused = plan.reason === 'tooLarge'
       ? { reason: 'tooLarge', charge: this.charge, retryAfterMs: undefined }
       : { reason: 'busy', charge: this.charge, retryAfterMs: plan.retryAfterMs };

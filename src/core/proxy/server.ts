@@ -141,7 +141,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   async start(): Promise<void> {
     if (this.server) return;
     // Node checks its header and whole-request deadlines on this period; once
-    // a second keeps a slow sender's cut close to timeouts.requestMs.
+    // a second keeps a slow sender's cut close to timeouts.requestSec.
     const server = createServer({ requireHostHeader: true, maxHeaderSize: 32 * 1024, connectionsCheckingInterval: 1000 }, (req, res) => void this.handle(req, res));
     this.applyDeadlines(server, this.pool.config);
     server.keepAliveTimeout = 5_000;
@@ -222,7 +222,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
   }
 
   /**
-   * A whole request, headers and body, must arrive within timeouts.requestMs
+   * A whole request, headers and body, must arrive within timeouts.requestSec
    * (Node's requestTimeout counts from its first byte until its body is
    * complete; a response, however long it streams, is not affected). Headers
    * alone get at most 30 s of it.
@@ -240,7 +240,7 @@ export class ProxyServer extends TypedEmitter<PoolEventMap> {
    */
   private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const reason = `the whole request did not arrive within ${this.pool.config.timeouts.requestMs} ms (timeouts.requestMs)`;
+    const reason = `the whole request did not arrive within ${this.pool.config.timeouts.requestMs / 1000} s (timeouts.requestSec)`;
     const res = this.inflight.get(socket);
     if (timeout && res && !res.headersSent && !res.destroyed) {
       sendPoolError(res, 'RequestTimeout', { reason }, { connection: 'close' });

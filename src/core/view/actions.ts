@@ -3,6 +3,7 @@
  * never tells the user to run a command by name; it offers the command as a
  * button. Pure, so the wording and which buttons an error gets are unit-tested.
  */
+import { SETTINGS_QUERY } from './settings';
 
 /** What a button does, as a command and its arguments. */
 export interface UserAction {
@@ -20,7 +21,7 @@ export const ACTIONS = {
   showLog: { label: 'Show Log', command: 'aoaiPool.showLog' },
   signIn: { label: 'Sign in to Azure', command: 'aoaiPool.signIn' },
   setApiKey: { label: 'Set API Key', command: 'aoaiPool.setApiKey' },
-  openSettings: { label: 'Open Settings', command: 'workbench.action.openSettings', args: ['aoaiPool'] },
+  openSettings: { label: 'Open Settings', command: 'workbench.action.openSettings', args: [SETTINGS_QUERY] },
 } as const satisfies Record<string, UserAction>;
 
 export type ActionName = keyof typeof ACTIONS;

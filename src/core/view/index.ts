@@ -4,6 +4,7 @@ export * from './backendItem';
 export * from './tooltip';
 export * from './state';
 export * from './settings';
+export * from './settingsMigration';
 export * from './inputs';
 export * from './jwt';
 export * from './apim';

@@ -1,13 +1,25 @@
 /**
  * The extension's settings (`aoaiPool.*`) <-> the core's config model. VS Code
- * settings are flat dotted keys (`aoaiPool.timeouts.connectMs`) so each one
+ * settings are flat dotted keys (`aoaiPool.timeouts.connectSec`) so each one
  * gets its own row in the Settings UI; the adapter folds them back into the
  * nested RawPoolConfig that validateConfig checks.
  */
+import { RENAMED_OPTIONS, type RenamedOption } from '../config/renamed';
 import { poolConfigSchema } from '../config/schema';
 import type { ConfigIssue, PoolConfig, RawPoolConfig } from '../config/types';
 
 export const SETTINGS_SECTION = 'aoaiPool';
+
+/** `<publisher>.<name>` in package.json. */
+export const EXTENSION_ID = 'aoai-pool.aoai-pool';
+
+/**
+ * What the extension's "Open Settings" links and buttons search the Settings
+ * editor for: the extension filter lists exactly our settings, in section
+ * order, with our sections in the table of contents. (A text query sorts by
+ * match and may list other extensions' settings.)
+ */
+export const SETTINGS_QUERY = `@ext:${EXTENSION_ID}`;
 
 /**
  * Config fields that are not settings: the extension always listens on
@@ -15,13 +27,18 @@ export const SETTINGS_SECTION = 'aoaiPool';
  */
 const NOT_SETTINGS: ReadonlySet<string> = new Set(['$schema', 'host', 'allowedHosts', 'quotaMinuteMs']);
 
-type SchemaNode = { type?: string; properties?: Record<string, SchemaNode> };
+type SchemaNode = { type?: string; properties?: Record<string, SchemaNode>; 'x-renamedTo'?: string };
 
-/** Every pool option exposed as a setting, relative to `aoaiPool.`, in schema order. */
+/**
+ * Every pool option exposed as a setting, relative to `aoaiPool.`, in schema
+ * order. The former millisecond names (RENAMED_OPTIONS) are not among them.
+ */
 export const POOL_SETTING_KEYS: readonly string[] = Object.entries(poolConfigSchema.properties as Record<string, SchemaNode>).flatMap(
   ([key, node]) => {
     if (NOT_SETTINGS.has(key)) return [];
-    if (node.type === 'object' && node.properties) return Object.keys(node.properties).map((sub) => `${key}.${sub}`);
+    if (node.type === 'object' && node.properties) {
+      return Object.entries(node.properties).filter(([, sub]) => !sub['x-renamedTo']).map(([sub]) => `${key}.${sub}`);
+    }
     return [key];
   },
 );
@@ -88,12 +105,28 @@ export function settingValue(key: string, trusted: boolean, get: () => unknown, 
   return i?.globalValue ?? i?.defaultValue;
 }
 
-/** Folds the flat settings into a raw config; blanks (cleared fields) are left out. */
-export function settingsToRawConfig(read: SettingReader): RawPoolConfig {
+/** Where VS Code looks for a value, most specific first. */
+const SCOPES = ['workspaceFolderValue', 'workspaceValue', 'globalValue'] as const;
+
+const isBlank = (v: unknown) => v === undefined || v === null || v === '';
+
+/**
+ * Folds the flat settings into a raw config; blanks (cleared fields) are left
+ * out. A former millisecond setting still set (not moved yet, or its move
+ * failed) is passed on under its old name, which validateConfig converts and
+ * warns about. With `inspect`, the two names of a renamed option follow VS
+ * Code's precedence as one setting: the most specific scope that sets either
+ * decides (the new name wins within it), so a Workspace `connectMs` still
+ * overrides a User `connectSec`.
+ */
+export function settingsToRawConfig(read: SettingReader, inspect?: (key: string) => InspectedSetting | undefined): RawPoolConfig {
+  const values = new Map<string, unknown>(POOL_SETTING_KEYS.map((k) => [k, read(k)]));
+  for (const o of RENAMED_OPTIONS) {
+    for (const [key, value] of renamedValues(o, read, inspect)) values.set(key, value);
+  }
   const raw: Record<string, unknown> = {};
-  for (const key of POOL_SETTING_KEYS) {
-    const value = read(key);
-    if (value === undefined || value === null || value === '') continue;
+  for (const [key, value] of values) {
+    if (isBlank(value)) continue;
     const [head, sub] = key.split('.') as [string, string | undefined];
     // Settings values are frozen proxies in VS Code; the core gets plain copies.
     const plain = typeof value === 'object' ? JSON.parse(JSON.stringify(value)) : value;
@@ -102,6 +135,17 @@ export function settingsToRawConfig(read: SettingReader): RawPoolConfig {
   }
   if (!('backends' in raw)) raw.backends = [];
   return raw as unknown as RawPoolConfig;
+}
+
+/** The values of a renamed option's two names, by the rule above (without `inspect`: both effective values). */
+function renamedValues(o: RenamedOption, read: SettingReader, inspect: ((key: string) => InspectedSetting | undefined) | undefined): [string, unknown][] {
+  if (!inspect) return [[o.now, read(o.now)], [o.old, read(o.old)]];
+  const now = inspect(o.now);
+  const old = inspect(o.old);
+  for (const scope of SCOPES) {
+    if (!isBlank(now?.[scope]) || !isBlank(old?.[scope])) return [[o.now, now?.[scope]], [o.old, old?.[scope]]];
+  }
+  return [[o.now, read(o.now)], [o.old, undefined]];
 }
 
 export function readShellSettings(read: SettingReader): ShellSettings {
@@ -123,8 +167,19 @@ export function needsRestart(prev: PoolConfig, next: PoolConfig): boolean {
 /** The setting to open for an issue: `backends[2].weight` -> `aoaiPool.backends`. */
 export function settingForIssue(issue: ConfigIssue): string {
   const head = issue.path.split(/[[]/)[0] ?? '';
-  const key = POOL_SETTING_KEYS.find((k) => k === head) ?? POOL_SETTING_KEYS.find((k) => head.startsWith(`${k}.`)) ?? head.split('.')[0];
+  const keys = [...POOL_SETTING_KEYS, ...RENAMED_OPTIONS.map((o) => o.old)];
+  const key = keys.find((k) => k === head) ?? keys.find((k) => head.startsWith(`${k}.`)) ?? head.split('.')[0];
   return key ? `${SETTINGS_SECTION}.${key}` : SETTINGS_SECTION;
+}
+
+/**
+ * The Settings editor query that shows the setting for an issue: that one
+ * setting (`@id:`) when the issue names one, else all of ours.
+ */
+export function settingsQueryForIssue(issue: ConfigIssue): string {
+  const setting = settingForIssue(issue);
+  const key = setting.slice(SETTINGS_SECTION.length + 1);
+  return POOL_SETTING_KEYS.includes(key) || RENAMED_OPTIONS.some((o) => o.old === key) ? `@id:${setting}` : SETTINGS_QUERY;
 }
 
 /** An issue worded for settings: `aoaiPool.backends[2].weight: must be ...`. */

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { BackendSnapshot, ConfigIssue } from '../../core';
-import { backendItem, deploymentItem, describeSettingIssue, escapeMarkdown, settingForIssue, type BackendItemOptions, type TreeItemModel } from '../../core/view';
+import { backendItem, deploymentItem, describeSettingIssue, escapeMarkdown, settingsQueryForIssue, type BackendItemOptions, type TreeItemModel } from '../../core/view';
 
 export type PoolNode = BackendNode | DeploymentNode | MessageNode;
 
@@ -91,7 +91,6 @@ export class MessageNode {
   ) {}
 
   static configIssue(issue: ConfigIssue, index: number): MessageNode {
-    const setting = settingForIssue(issue);
     const item = new vscode.TreeItem(issue.path ? `aoaiPool.${issue.path}` : 'settings', vscode.TreeItemCollapsibleState.None);
     // ":" never appears in backend names.
     item.id = `error:${index}`;
@@ -99,7 +98,7 @@ export class MessageNode {
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
     item.tooltip = new vscode.MarkdownString(`${escapeMarkdown(describeSettingIssue(issue))}\n\nThe last good pool keeps serving until this is fixed. Click to open the setting.`);
     item.contextValue = ';configError;';
-    item.command = { command: 'workbench.action.openSettings', title: 'Open Setting', arguments: [setting] };
+    item.command = { command: 'workbench.action.openSettings', title: 'Open Setting', arguments: [settingsQueryForIssue(issue)] };
     return new MessageNode('error', item);
   }
 

@@ -10,16 +10,16 @@ describe('routing and queue settings (issue 10)', () => {
   });
 
   it('keep what the user wrote', () => {
-    const r = validateConfig({ backends, routing: 'roundRobin', queue: { maxWaitMs: 0 } });
+    const r = validateConfig({ backends, routing: 'roundRobin', queue: { maxWaitSec: 0 } });
     expect(r.ok && r.config).toMatchObject({ routing: 'roundRobin', queue: { maxWaitMs: 0, maxLength: 1000 } });
   });
 
   it('say what is wrong and what is expected', () => {
-    const r = validateConfig({ backends, routing: 'fastest', queue: { maxWaitMs: -1, size: 3 } });
+    const r = validateConfig({ backends, routing: 'fastest', queue: { maxWaitSec: -1, size: 3 } });
     expect(r.ok).toBe(false);
     const text = r.ok ? '' : r.errors.map(formatIssue).join('\n');
     expect(text).toContain('routing: must be one of "quota", "roundRobin"');
-    expect(text).toContain('queue.maxWaitMs: must be an integer number of milliseconds 0-600000');
+    expect(text).toContain('queue.maxWaitSec: must be a number of seconds 0-600 (fractions allowed, e.g. 0.5)');
     expect(text).toMatch(/queue.*size/);
   });
 });

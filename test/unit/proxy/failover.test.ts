@@ -132,7 +132,7 @@ describe('failover', () => {
   it('times out a backend that hangs before headers and fails over', async () => {
     const hang = await startBackend(() => undefined);
     const ok = await okBackend('ok');
-    const { url, proxy } = await startProxy({ timeouts: { headersMs: 300 }, backends: [
+    const { url, proxy } = await startProxy({ timeouts: { headersSec: 0.3 }, backends: [
       { name: 'hang', endpoint: hang.url, priority: 1 },
       { name: 'ok', endpoint: ok.url, priority: 2 },
     ] });

@@ -84,7 +84,7 @@ describe('quota routing', () => {
     // Another client spends 8k of a's 10k window behind the pool's back; the pool has no configured tpm.
     const direct = await send(a!.url, { path: chatPath('gpt-4o'), key: KEYS.a, body: chat(8000) });
     expect(direct.status).toBe(200);
-    const { url } = await pool([a!], [{}], { queue: { maxWaitMs: 1000 } });
+    const { url } = await pool([a!], [{}], { queue: { maxWaitSec: 1 } });
     // The pool learns from a's 429 (its only backend: the client gets the 429 with a's time)...
     expect((await ask(url, 6000)).status).toBe(429);
     expect(throttledAt(a!)).toBe(1);
@@ -110,16 +110,18 @@ describe('quota routing', () => {
     expect(steps).toEqual(['skip a cooling', 'attempt b 200']);
   });
 
-  it('answers at once, with a retry time that is true for the size, when the wait would pass queue.maxWaitMs', async () => {
+  it('answers at once, with a retry time that is true for the size, when the wait would pass queue.maxWaitSec', async () => {
     // A minute of 15 s: the 10 s window is 2.5 s.
     const [a] = await sims([60_000], 4);
-    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitMs: 2000 } });
+    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitSec: 2 } });
     expect((await ask(url, 9000)).status).toBe(200);
     const t0 = performance.now();
     const r = await ask(url, 9000);
     const took = performance.now() - t0;
     expect(r.status).toBe(429);
     expect(r.json().error.code).toBe('QuotaBusy');
+    // The message names the setting as the user writes it.
+    expect(r.json().error.message).toContain('(queue.maxWaitSec 2 s)');
     // Not held until the deadline (2 s): refused as soon as the wait is known to be longer.
     expect(took).toBeLessThan(1500);
     expect(r.headers['x-aoai-pool-queued-ms']).toBeUndefined();
@@ -153,7 +155,7 @@ describe('quota routing', () => {
 
   it('a client that leaves the queue leaves it, and the deployment never sees its request', async () => {
     const [a] = await sims([60_000], 4);
-    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitMs: 5000 } });
+    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitSec: 5 } });
     expect((await ask(url, 9000)).status).toBe(200);
     const u = new URL(url);
     const body = chat(9000);
@@ -184,7 +186,7 @@ describe('quota routing', () => {
 
   it('holds a streamed request until its quota returns, then sends it, and says how long it waited', async () => {
     const [a] = await sims([60_000], 4);
-    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitMs: 5000 } });
+    const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitSec: 5 } });
     expect((await ask(url, 9000)).status).toBe(200);
     const client = new AzureOpenAI({ endpoint: url, apiKey: CLIENT_KEY, apiVersion: '2024-10-21', deployment: 'gpt-4o', maxRetries: 0 });
     const t0 = performance.now();

@@ -169,7 +169,7 @@ describe('streaming', () => {
       }
     });
     const ok = await okBackend('ok');
-    const { url } = await startProxy({ timeouts: { streamHeadersMs: 300, headersMs: 10000 }, backends: [
+    const { url } = await startProxy({ timeouts: { streamHeadersSec: 0.3, headersSec: 10 }, backends: [
       { name: 'slow', endpoint: slow.url, priority: 1 }, { name: 'ok', endpoint: ok.url, priority: 2 },
     ] });
     const r = await streamRequest(url, chatPath('x'));

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/core/config';
-import { COMMANDS, POOL_SETTING_KEYS, extensionManifest, settingsToRawConfig, OWNED_MANIFEST_FIELDS } from '../../../src/core/view';
+import { RENAMED_OPTIONS } from '../../../src/core/config';
+import { COMMANDS, EXTENSION_ID, POOL_SETTING_KEYS, SETTINGS_QUERY, extensionManifest, settingsToRawConfig, OWNED_MANIFEST_FIELDS } from '../../../src/core/view';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as Record<string, unknown>;
 const manifest = extensionManifest();
-type Section = { title: string; properties: Record<string, { default?: unknown; markdownDescription?: string; description?: string }> };
+type Setting = { default?: unknown; type?: unknown; markdownDescription?: string; description?: string; deprecationMessage?: string; markdownDeprecationMessage?: string; order?: number };
+type Section = { id?: string; title: string; properties: Record<string, Setting> };
 const sections = (manifest.contributes as { configuration: Section[] }).configuration;
 const settings = Object.assign({}, ...sections.map((s) => s.properties)) as Section['properties'];
 
@@ -61,9 +63,30 @@ describe('contributed settings', () => {
     }
   });
 
-  it('cover every pool option the adapter reads, plus the extension settings', () => {
+  it('cover every pool option the adapter reads, plus the extension settings and the former millisecond names', () => {
     const keys = Object.keys(settings).map((k) => k.slice('aoaiPool.'.length)).sort();
-    expect(keys).toEqual([...POOL_SETTING_KEYS, 'autoStart', 'terminalEnvironment', 'entra.credential', 'entra.tenant', 'security.credentialHosts'].sort());
+    const former = RENAMED_OPTIONS.map((o) => o.old);
+    expect(keys).toEqual([...POOL_SETTING_KEYS, ...former, 'autoStart', 'terminalEnvironment', 'entra.credential', 'entra.tenant', 'security.credentialHosts'].sort());
+  });
+
+  it('declare each former millisecond name deprecated, right after its replacement, with no value of its own', () => {
+    expect(RENAMED_OPTIONS.length).toBe(6);
+    for (const o of RENAMED_OPTIONS) {
+      const section = sections.find((s) => `aoaiPool.${o.old}` in s.properties)!;
+      const old = section.properties[`aoaiPool.${o.old}`]!;
+      expect(section.properties[`aoaiPool.${o.now}`]?.order, o.old).toBe(old.order! - 1);
+      expect(old.deprecationMessage).toContain(`aoaiPool.${o.now} (seconds)`);
+      expect(old.markdownDeprecationMessage).toContain(`#aoaiPool.${o.now}#`);
+      // null: unset, so `get` answers nothing and the adapter passes nothing on.
+      expect(old).toMatchObject({ default: null, type: ['integer', 'null'] });
+    }
+  });
+
+  it('say "seconds" for every timeout and the queue wait, which take fractions', () => {
+    for (const k of POOL_SETTING_KEYS.filter((key) => key.startsWith('timeouts.') || key === 'queue.maxWaitSec')) {
+      expect(k).toMatch(/Sec$/);
+      expect(settings[`aoaiPool.${k}`], k).toMatchObject({ type: 'number', markdownDescription: expect.stringMatching(/[Ss]econds/) });
+    }
   });
 
   it('keep the credential allow-list out of workspace settings ("scope": "application")', () => {
@@ -85,8 +108,64 @@ describe('contributed settings', () => {
     for (const [key, p] of Object.entries(settings)) expect(p.default, key).not.toBeUndefined();
   });
 
-  it('never carry our schema annotations (x-expect) into package.json', () => {
-    expect(JSON.stringify(sections)).not.toContain('x-expect');
+  it('never carry our schema annotations (x-expect, x-renamedTo) into package.json', () => {
+    expect(JSON.stringify(sections)).not.toContain('"x-');
+  });
+});
+
+/**
+ * How the Settings editor labels a setting (VS Code 1.100-1.139,
+ * settingsTreeModels.ts settingKeyToDisplayFormat + trimCategoryForGroup, read
+ * from the workbench bundles in .vscode-test): the key's last part is the
+ * label; the rest, minus what the id of the group it is shown under starts
+ * with, is the category. The UI test checks the real thing.
+ */
+function settingsEditorTitle(key: string, groupId: string): string {
+  const dot = key.lastIndexOf('.');
+  let category = key.slice(0, dot);
+  const trim = (forward: boolean): string | null => {
+    const parts = groupId.split('.').map((p) => (p.replace(/-/g, '').toLowerCase() === category.toLowerCase() ? p.replace(/-/g, '') : p));
+    while (parts.length) {
+      const re = new RegExp(`^${parts.join('\\.')}(\\.|$)`, 'i');
+      if (re.test(category)) return category.replace(re, '');
+      if (forward) parts.pop();
+      else parts.shift();
+    }
+    return null;
+  };
+  category = trim(true) ?? trim(false) ?? category;
+  const words = (s: string) => s.replace(/\.([a-z0-9])/g, (_, c: string) => ` › ${c.toUpperCase()}`).replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/^[a-z]/, (c) => c.toUpperCase());
+  return category ? `${words(category)}: ${words(key.slice(dot + 1))}` : words(key.slice(dot + 1));
+}
+
+describe('settings titles in the Settings editor (issue 13, item 12)', () => {
+  it('follow VS Code\'s rule in this copy of it', () => {
+    expect(settingsEditorTitle('aoaiPool.timeouts.connectSec', 'searchResultModel')).toBe('Aoai Pool › Timeouts: Connect Sec');
+    expect(settingsEditorTitle('aoaiPool.port', 'Proxy')).toBe('Aoai Pool: Port');
+    expect(settingsEditorTitle('aoaiPool.port', 'aoaiPool.proxy')).toBe('Port');
+  });
+
+  it('read without "Aoai Pool" under our sections in the table of contents, each section with an id of its own', () => {
+    const ids = sections.map((s) => s.id);
+    expect(new Set(ids).size).toBe(sections.length);
+    const titles: string[] = [];
+    for (const s of sections) {
+      expect(s.id).toMatch(/^aoaiPool\.[a-z]+$/);
+      for (const key of Object.keys(s.properties)) titles.push(settingsEditorTitle(key, s.id!));
+    }
+    for (const t of titles) expect(t).not.toMatch(/Aoai/i);
+    expect(titles).toEqual(expect.arrayContaining(['Port', 'Backends', 'Credential', 'Credential Hosts', 'Queue: Max Wait Sec', 'Health Probe: Interval Sec', 'Connect Sec', 'Service Name']));
+  });
+
+  it('have readable section titles, Timeouts among them', () => {
+    expect(sections.map((s) => s.title)).toEqual(['Proxy', 'Backends', 'Azure Sign-in', 'Security', 'Routing', 'Failover and Health', 'Timeouts', 'APIM Generator']);
+  });
+
+  it('are what the extension\'s own links open: all of its settings by the extension filter', () => {
+    expect(EXTENSION_ID).toBe(`${pkg.publisher as string}.${pkg.name as string}`);
+    expect(SETTINGS_QUERY).toBe(`@ext:${EXTENSION_ID}`);
+    const welcome = (manifest.contributes as { viewsWelcome: { contents: string }[] }).viewsWelcome.map((w) => w.contents).join('\n');
+    expect(welcome).toContain(`(command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify([SETTINGS_QUERY]))})`);
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/core/config';
 import {
-  POOL_SETTING_KEYS, RESTART_SETTINGS, describeSettingIssue, effectiveScope, needsRestart, readShellSettings, settingForIssue,
-  settingValue, settingsToRawConfig,
+  POOL_SETTING_KEYS, RESTART_SETTINGS, SETTINGS_QUERY, describeSettingIssue, effectiveScope, needsRestart, readShellSettings, settingForIssue,
+  settingValue, settingsQueryForIssue, settingsToRawConfig, type InspectedSetting,
 } from '../../../src/core/view';
 
 /** A reader over flat settings, as `getConfiguration('aoaiPool').get(key)` answers. */
@@ -12,7 +12,11 @@ describe('settings -> RawPoolConfig', () => {
   it('exposes every pool option but host/allowedHosts as a flat setting', () => {
     expect(POOL_SETTING_KEYS).toContain('port');
     expect(POOL_SETTING_KEYS).toContain('backends');
-    expect(POOL_SETTING_KEYS).toContain('timeouts.connectMs');
+    expect(POOL_SETTING_KEYS).toContain('timeouts.connectSec');
+    expect(POOL_SETTING_KEYS).toContain('queue.maxWaitSec');
+    // The former millisecond names are read, but no setting of their own.
+    expect(POOL_SETTING_KEYS).not.toContain('timeouts.connectMs');
+    expect(POOL_SETTING_KEYS).not.toContain('queue.maxWaitMs');
     expect(POOL_SETTING_KEYS).toContain('apim.tokensPerMinute');
     expect(POOL_SETTING_KEYS).not.toContain('host');
     expect(POOL_SETTING_KEYS).not.toContain('allowedHosts');
@@ -23,8 +27,8 @@ describe('settings -> RawPoolConfig', () => {
     const raw = settingsToRawConfig(reader({
       port: 9000,
       backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }],
-      'timeouts.connectMs': 5000,
-      'timeouts.idleMs': 60_000,
+      'timeouts.connectSec': 5,
+      'timeouts.idleSec': 0.5,
       'apim.serviceName': '',
       'apim.tokensPerMinute': null,
       'apim.tokenMetrics': true,
@@ -32,11 +36,48 @@ describe('settings -> RawPoolConfig', () => {
     expect(raw).toEqual({
       port: 9000,
       backends: [{ name: 'a', endpoint: 'https://a.openai.azure.com' }],
-      timeouts: { connectMs: 5000, idleMs: 60_000 },
+      timeouts: { connectSec: 5, idleSec: 0.5 },
       apim: { tokenMetrics: true },
     });
     const r = validateConfig(raw, { allowEmpty: true });
     expect(r.ok).toBe(true);
+  });
+
+  it('still reads a former millisecond setting, which validation converts and warns about', () => {
+    const raw = settingsToRawConfig(reader({ 'timeouts.connectMs': 7000, 'queue.maxWaitMs': 2500, 'timeouts.idleSec': 3 }));
+    expect(raw).toEqual({ backends: [], timeouts: { connectMs: 7000, idleSec: 3 }, queue: { maxWaitMs: 2500 } });
+    const r = validateConfig(raw, { allowEmpty: true });
+    expect(r.ok && r.config.timeouts).toMatchObject({ connectMs: 7000, idleMs: 3000 });
+    expect(r.ok && r.config.queue.maxWaitMs).toBe(2500);
+    expect(r.warnings.map(describeSettingIssue)).toEqual([
+      'aoaiPool.timeouts.connectMs: is deprecated: write timeouts.connectSec = 7 (seconds) instead; 7000 ms applies until then',
+      'aoaiPool.queue.maxWaitMs: is deprecated: write queue.maxWaitSec = 2.5 (seconds) instead; 2500 ms applies until then',
+    ]);
+  });
+
+  describe('a renamed setting set under both names, at different scopes', () => {
+    // What WorkspaceConfiguration.inspect answers; `get` would give each name's own effective value.
+    const scopes = (values: Record<string, InspectedSetting>) => (key: string) => values[key];
+    const effective = (values: Record<string, InspectedSetting>) => (key: string) => {
+      const i = values[key];
+      return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue ?? i?.defaultValue;
+    };
+    const timeouts = (values: Record<string, InspectedSetting>) => {
+      const r = validateConfig(settingsToRawConfig(effective(values), scopes(values)), { allowEmpty: true });
+      return r.ok ? r.config.timeouts.connectMs : r.errors;
+    };
+
+    it('takes the most specific scope that sets either name, as VS Code would for one setting', () => {
+      // The workspace's old value overrides the user's new one until it is moved.
+      expect(timeouts({ 'timeouts.connectSec': { defaultValue: 10, globalValue: 3 }, 'timeouts.connectMs': { workspaceValue: 7000 } })).toBe(7000);
+      expect(timeouts({ 'timeouts.connectSec': { defaultValue: 10, workspaceValue: 3 }, 'timeouts.connectMs': { globalValue: 7000 } })).toBe(3000);
+      expect(timeouts({ 'timeouts.connectSec': { defaultValue: 10 }, 'timeouts.connectMs': { globalValue: 7000, workspaceFolderValue: 8000 } })).toBe(8000);
+    });
+
+    it('lets the new name win within one scope, and falls back to the default when neither is set', () => {
+      expect(timeouts({ 'timeouts.connectSec': { defaultValue: 10, globalValue: 3 }, 'timeouts.connectMs': { globalValue: 7000 } })).toBe(3000);
+      expect(timeouts({ 'timeouts.connectSec': { defaultValue: 10 }, 'timeouts.connectMs': { defaultValue: null } })).toBe(10_000);
+    });
   });
 
   it('gives an empty pool when nothing is set, which the extension accepts', () => {
@@ -106,10 +147,21 @@ describe('restart and issue mapping', () => {
 
   it('maps an issue to the setting to open', () => {
     expect(settingForIssue({ path: 'backends[2].weight', message: '' })).toBe('aoaiPool.backends');
+    expect(settingForIssue({ path: 'timeouts.connectSec', message: '' })).toBe('aoaiPool.timeouts.connectSec');
     expect(settingForIssue({ path: 'timeouts.connectMs', message: '' })).toBe('aoaiPool.timeouts.connectMs');
     expect(settingForIssue({ path: 'timeouts', message: '' })).toBe('aoaiPool.timeouts');
     expect(settingForIssue({ path: '', message: '' })).toBe('aoaiPool');
     expect(describeSettingIssue({ path: 'backends[0].endpoint', message: 'must use https' })).toBe('aoaiPool.backends[0].endpoint: must use https');
+  });
+
+  it('opens that one setting (@id:) when an issue names one, else all of ours (@ext:)', () => {
+    expect(SETTINGS_QUERY).toBe('@ext:aoai-pool.aoai-pool');
+    expect(settingsQueryForIssue({ path: 'backends[2].weight', message: '' })).toBe('@id:aoaiPool.backends');
+    expect(settingsQueryForIssue({ path: 'timeouts.connectSec', message: '' })).toBe('@id:aoaiPool.timeouts.connectSec');
+    expect(settingsQueryForIssue({ path: 'queue.maxWaitMs', message: '' })).toBe('@id:aoaiPool.queue.maxWaitMs');
+    // Not one setting: an object of them, or the whole config.
+    expect(settingsQueryForIssue({ path: 'timeouts', message: '' })).toBe(SETTINGS_QUERY);
+    expect(settingsQueryForIssue({ path: '', message: '' })).toBe(SETTINGS_QUERY);
   });
 
   it('finds where an array setting lives (arrays do not merge across scopes)', () => {

@@ -27,7 +27,7 @@ export const readBody: Stage = async (ctx) => {
     return true;
   }
   if (result === 'timeout') {
-    sendPoolError(res, 'RequestTimeout', { reason: `the request body stalled for ${ctx.pool.config.timeouts.idleMs} ms` }, { connection: 'close' });
+    sendPoolError(res, 'RequestTimeout', { reason: `the request body stalled for ${ctx.pool.config.timeouts.idleMs / 1000} s (timeouts.idleSec)` }, { connection: 'close' });
     req.destroy();
     return true;
   }

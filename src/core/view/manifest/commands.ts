@@ -4,6 +4,8 @@
  * command without a handler (or a handler without a command) does not compile,
  * and the manifest test keeps package.json equal to this.
  */
+import { SETTINGS_QUERY } from '../settings';
+
 export const CATEGORY = 'AOAI Pool';
 export const VIEW_CONTAINER_ID = 'aoaiPool';
 export const VIEW_ID = 'aoaiPool.backends';
@@ -120,7 +122,7 @@ export const VIEWS_WELCOME = [
       '[Try with simulated backends](command:aoaiPool.trySimulated)',
       'Backends with Entra ID auth use your Microsoft account.',
       '[Sign in to Azure](command:aoaiPool.signIn)',
-      'All options are in [Settings](command:workbench.action.openSettings?%5B%22aoaiPool%22%5D).',
+      `All options are in [Settings](command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify([SETTINGS_QUERY]))}).`,
     ].join('\n'),
   },
 ];
