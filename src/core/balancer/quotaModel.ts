@@ -78,6 +78,8 @@ export class QuotaModel {
   private learned: QuotaLimits = {};
   private seeded: QuotaLimits;
   private inForce!: { tokensPerMinute: number | undefined; requestsPerMinute: number | undefined };
+  /** The short request window of the limits in force (resolved with them, not per request). */
+  private requestTrack: { track: Track; budget: number } | undefined;
   readonly minuteMs: number;
 
   constructor(configured: QuotaLimits = {}, opts: QuotaModelOptions = {}) {
@@ -134,7 +136,7 @@ export class QuotaModel {
     at = Math.max(at, tokens > shortBudget ? this.emptyAt(this.tenSeconds, now) : this.freeAt(this.tenSeconds, shortBudget, tokens, now, 'tokens'));
     if (rpm !== undefined) {
       at = Math.max(at, this.freeAt(this.minute, rpm, 1, now, 'requests'));
-      const rw = this.requestWindow(rpm);
+      const rw = this.requestTrack;
       if (rw) at = Math.max(at, this.freeAt(rw.track, rw.budget, 1, now, 'requests'));
     }
     return at;
@@ -179,7 +181,7 @@ export class QuotaModel {
     this.advance(now);
     let remainingRequests: number | undefined;
     if (rpm !== undefined) {
-      const rw = this.requestWindow(rpm);
+      const rw = this.requestTrack;
       remainingRequests = Math.max(0, Math.floor(Math.min(rpm - this.used(this.minute, now, 'requests'), rw ? rw.budget - this.used(rw.track, now, 'requests') : Infinity)));
     }
     const head = this.headroom(now);
@@ -190,6 +192,7 @@ export class QuotaModel {
     const tpm = this.learned.tokensPerMinute ?? this.seeded.tokensPerMinute;
     const rpm = this.learned.requestsPerMinute ?? this.seeded.requestsPerMinute ?? (tpm !== undefined ? Math.floor((tpm * 6) / 1000) : undefined);
     this.inForce = { tokensPerMinute: tpm, requestsPerMinute: rpm || undefined };
+    this.requestTrack = rpm ? this.requestWindow(rpm) : undefined;
   }
 
   /** Requests per 1 s, or per 10 s below one a second, or none below one per 10 s (as the simulator). */
