@@ -19,7 +19,7 @@ import { runWrk } from './lib/wrk.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import { buildClis, recordingPhase, summariseRecording, renderRecording } from './lib/recording.mjs';
 import * as R from './lib/report.mjs';
-import { quotaPhase, QUOTA_SCENARIO } from './lib/quota.mjs';
+import { quotaPhase, QUOTA_SCENARIO, QUOTA_TARGETS } from './lib/quota.mjs';
 import { summariseQuota, checkQuotaTargets, renderQuota } from './lib/quotaReport.mjs';
 import * as B from './lib/baseline.mjs';
 
@@ -40,6 +40,8 @@ const HELP = `Usage: node bench/run.mjs [options]   (npm run bench)
   --profile            also run the proxy under node --cpu-prof at c32 and summarise it
   --only LIST          run only these sections: throughput,streaming,failover,recording,activation,quota,profile
   --quota-minutes N    simulated minutes per quota cell (default 5; 3 with --quick)
+  --quota-loads LIST   quota loads as fractions of the pool's quota (default 0.6,0.9,1.2)
+  --quota-targets LIST quota targets (default quota,roundRobin,failover)
   --profile-seconds S  seconds per body size in the profile run (default 5)
   --no-install         never apt-get install wrk / nginx-light
   --no-nginx           skip the nginx baseline
@@ -61,6 +63,8 @@ try {
       only: { type: 'string' },
       'profile-seconds': { type: 'string' },
       'quota-minutes': { type: 'string' },
+      'quota-loads': { type: 'string' },
+      'quota-targets': { type: 'string' },
       'no-install': { type: 'boolean' },
       'no-nginx': { type: 'boolean' },
       'no-build': { type: 'boolean' },
@@ -92,7 +96,11 @@ const cfg = {
   activationRuns: opt.quick ? 5 : 15,
   profileSeconds: Number(opt['profile-seconds'] ?? 5),
   quotaMinutes: Number(opt['quota-minutes'] ?? (opt.quick ? 3 : 5)),
+  quotaLoads: opt['quota-loads'] ? opt['quota-loads'].split(',').map(Number) : QUOTA_SCENARIO.loads,
+  quotaTargets: opt['quota-targets'] ? opt['quota-targets'].split(',').map((x) => x.trim()) : QUOTA_TARGETS,
 };
+for (const l of cfg.quotaLoads) if (!(l > 0 && l <= 5)) usage(`--quota-loads: "${l}" is not a load between 0 and 5 (e.g. 0.9 for 90 %)`);
+for (const t of cfg.quotaTargets) if (!QUOTA_TARGETS.includes(t)) usage(`--quota-targets: unknown target "${t}" (${QUOTA_TARGETS.join(', ')})`);
 const SECTIONS = ['throughput', 'streaming', 'failover', 'recording', 'activation', 'quota', 'profile'];
 const only = opt.only ? new Set(opt.only.split(',').map((x) => x.trim())) : undefined;
 for (const x of only ?? []) if (!SECTIONS.includes(x)) usage(`--only: unknown section "${x}" (${SECTIONS.join(', ')})`);
@@ -121,8 +129,8 @@ const expectedSec = (want('throughput') ? 6 * nTargets * cfg.warmSeconds + cfg.r
   + (want('recording') ? cfg.rounds * 3 * 2 * (cfg.seconds + 0.3) + 60 : 0)
   + (want('activation') ? 2 * cfg.activationRuns + 20 : 0)
   + (want('profile') ? 2 * cfg.profileSeconds + 5 : 0)
-  // Each quota cell: its minutes, a minute's pause, start-up and drain; 3 loads x 3 targets; plus the estimator.
-  + (want('quota') ? 9 * ((cfg.quotaMinutes + 1) * (60 / QUOTA_SCENARIO.timeScale) + 3) + 10 : 0);
+  // Each quota cell: its minutes, a minute's pause, start-up and drain; per load and target; plus the estimator.
+  + (want('quota') ? cfg.quotaLoads.length * cfg.quotaTargets.length * ((cfg.quotaMinutes + 1) * (60 / QUOTA_SCENARIO.timeScale) + 3) + 10 : 0);
 const DEADLINE_MS = Math.round(2 * expectedSec * 1000 + 60_000);
 
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
@@ -216,7 +224,7 @@ async function main() {
   if (want('recording') && tools.wrk) result.recording = await recordingSection(env);
   if (want('activation')) result.activation = activationSection();
   if (want('quota')) {
-    result.quota = await quotaPhase({ procs, cli: CLI, startProxy, loadCpu, proxyCpu, log, minutes: cfg.quotaMinutes });
+    result.quota = await quotaPhase({ procs, cli: CLI, startProxy, loadCpu, proxyCpu, log, minutes: cfg.quotaMinutes, loads: cfg.quotaLoads, only: cfg.quotaTargets });
     result.quota.estimator = estimatorCost();
   }
   if (want('profile') && tools.wrk) result.profile = await profilePhase(env);

@@ -43,8 +43,11 @@ function quotaTarget(base, timeScale) {
   return { ...base, routing: 'quota', quotaMinuteMs: 60_000 / timeScale, queue: { maxWaitSec: 5 / timeScale } };
 }
 
-export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, log, minutes }) {
-  const sc = QUOTA_SCENARIO;
+/** The targets of the scenario, in the order each load runs them. */
+export const QUOTA_TARGETS = ['roundRobin', 'quota', 'failover'];
+
+export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, log, minutes, loads = QUOTA_SCENARIO.loads, only = QUOTA_TARGETS }) {
+  const sc = { ...QUOTA_SCENARIO, loads };
   const minuteMs = 60_000 / sc.timeScale;
   const sim = procs.start(process.execPath, [cli, 'simulate', '--count', String(sc.tpms.length), '--name-prefix', 'q', '--api-key', SIM_KEY,
     '--deployments', DEPLOYMENT, '--tpm', sc.tpms.join(','), '--enforce-limits', '--time-scale', String(sc.timeScale),
@@ -61,21 +64,24 @@ export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, lo
   const targets = {};
   const started = [];
   try {
-    const rr = await startProxy('quota-roundrobin.json', { ...base, routing: 'roundRobin' }, [], keyEnv);
-    started.push(rr.child);
-    targets.roundRobin = `${rr.url}${PATH}`;
-    const quotaConfig = quotaTarget(base, sc.timeScale);
-    if (quotaConfig) {
-      const q = await startProxy('quota-quota.json', quotaConfig, [], keyEnv);
+    if (only.includes('roundRobin')) {
+      const rr = await startProxy('quota-roundrobin.json', { ...base, routing: 'roundRobin' }, [], keyEnv);
+      started.push(rr.child);
+      targets.roundRobin = `${rr.url}${PATH}`;
+    }
+    if (only.includes('quota')) {
+      const q = await startProxy('quota-quota.json', quotaTarget(base, sc.timeScale), [], keyEnv);
       started.push(q.child);
       targets.quota = `${q.url}${PATH}`;
     }
-    const fo = procs.start(process.execPath, [FAILOVER, JSON.stringify(sims.map((s) => ({ name: s.name, url: s.url, key: SIM_KEY })))], { cpu: proxyCpu });
-    started.push(fo);
-    const fl = await waitForLine(fo, /^(\{.*\})\n/m, 10_000, 'failover proxy');
-    drain(fo.stdout);
-    drain(fo.stderr);
-    targets.failover = `http://127.0.0.1:${JSON.parse(fl[1]).port}${PATH}`;
+    if (only.includes('failover')) {
+      const fo = procs.start(process.execPath, [FAILOVER, JSON.stringify(sims.map((s) => ({ name: s.name, url: s.url, key: SIM_KEY })))], { cpu: proxyCpu });
+      started.push(fo);
+      const fl = await waitForLine(fo, /^(\{.*\})\n/m, 10_000, 'failover proxy');
+      drain(fo.stdout);
+      drain(fo.stderr);
+      targets.failover = `http://127.0.0.1:${JSON.parse(fl[1]).port}${PATH}`;
+    }
 
     const poolTpm = sc.tpms.reduce((a, b) => a + b, 0);
     const names = Object.keys(targets);
@@ -86,7 +92,7 @@ export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, lo
         // Let every window of the previous cell age out.
         await new Promise((r) => setTimeout(r, minuteMs + 100));
         const before = await Promise.all(sims.map((s) => stats(s.url)));
-        const job = { url: targets[t], key: 'bench-client-key-0123456789', timeScale: sc.timeScale, ratePerMin: (load * poolTpm) / sc.meanCharge, durationMs: minutes * minuteMs, seed: 1000 + li, streamShare: sc.streamShare };
+        const job = { url: targets[t], key: 'bench-client-key-0123456789', timeScale: sc.timeScale, ratePerMin: (load * poolTpm) / sc.meanCharge, durationMs: minutes * minuteMs, seed: seedFor(load, li), streamShare: sc.streamShare };
         const r = await runQuotaClient(procs, job, loadCpu, minutes * minuteMs + 60_000);
         const after = await Promise.all(sims.map((s) => stats(s.url)));
         const upstream = sims.map((s, i) => ({ name: s.name, tpm: s.tpm, requests: after[i].total - before[i].total, throttled: (after[i].byStatus['429'] ?? 0) - (before[i].byStatus['429'] ?? 0) }));
@@ -98,6 +104,12 @@ export async function quotaPhase({ procs, cli, startProxy, loadCpu, proxyCpu, lo
   } finally {
     await Promise.all([...started, sim].map((c) => procs.stop(c)));
   }
+}
+
+/** The default loads keep the seeds of earlier runs (1000, 1001, 1002); any other load gets its own. */
+function seedFor(load, index) {
+  const i = QUOTA_SCENARIO.loads.indexOf(load);
+  return 1000 + (i >= 0 ? i : 100 + Math.round(load * 100) + index);
 }
 
 async function stats(url) {

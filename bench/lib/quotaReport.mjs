@@ -12,18 +12,22 @@ export function summariseQuota(run) {
   if (!run) return [];
   return run.cells.map((c) => {
     const rs = c.results;
+    // Use of the quota counts what completed within the cell: work served after it (clients told to
+    // come back later) is not capacity of the cell's minutes.
+    const cellMs = c.minutes * c.minuteMs;
     const ok = rs.filter((r) => r.status === 200);
     const offered = rs.reduce((a, r) => a + r.charge, 0) / c.minutes;
     const good = ok.reduce((a, r) => a + r.charge, 0) / c.minutes;
+    const usedInCell = ok.filter((r) => r.at + r.latencyMs <= cellMs).reduce((a, r) => a + r.charge, 0) / c.minutes;
     const perDeployment = c.upstream.map((u) => ({
       name: u.name,
-      use: ok.filter((r) => r.backend === u.name).reduce((a, r) => a + r.charge, 0) / c.minutes / u.tpm,
+      use: ok.filter((r) => r.backend === u.name && r.at + r.latencyMs <= cellMs).reduce((a, r) => a + r.charge, 0) / c.minutes / u.tpm,
     }));
     const upstream429 = c.upstream.reduce((a, u) => a + u.throttled, 0);
     const queued = rs.map((r) => r.queuedMs).filter(Number.isFinite);
     return {
       target: c.target, load: c.load, requests: rs.length,
-      offeredPctQuota: offered / c.poolTpm, goodputPctQuota: good / c.poolTpm, goodputPctOffered: good / offered,
+      offeredPctQuota: offered / c.poolTpm, goodputPctQuota: usedInCell / c.poolTpm, goodputPctOffered: good / offered,
       clientErrors: rs.length - ok.length, clientRetries: rs.reduce((a, r) => a + r.attempts - 1, 0),
       upstreamRequests: c.upstream.reduce((a, u) => a + u.requests, 0), upstream429,
       latencyMs: { p50: median(ok.map((r) => r.latencyMs)), p95: percentile(ok.map((r) => r.latencyMs), 95), max: Math.max(...rs.map((r) => r.latencyMs)) },

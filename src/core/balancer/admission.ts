@@ -7,6 +7,10 @@
  * length, and a maximum of body bytes held (the bodies are in memory anyway;
  * this caps how much the queue keeps alive).
  *
+ * Order is by when a request was first seen, which is its arrival unless it
+ * is the retry of a request the pool refused (./refusals.ts): a retry takes
+ * the place it would have had.
+ *
  * Fairness is the router's job (./router.ts): the head holds a reservation
  * on the deployment it will fit first, and later requests may only pass it
  * on other deployments (backfilling), so a large request is never starved
@@ -21,6 +25,8 @@ export interface Waiter<T> {
   readonly charge: number;
   readonly bytes: number;
   readonly arrivedAt: number;
+  /** When its first attempt arrived (earlier than `arrivedAt` for a retry of a refused request): its place in line. */
+  readonly firstSeen: number;
   /** Past this the request is answered 429 instead of waiting more. */
   readonly deadline: number;
   /** The targets it may go to, as they were when it arrived. */
@@ -65,9 +71,12 @@ export class AdmissionQueue<T> {
     return this.items.length < this.limits.maxLength && this.heldBytes + bytes <= this.limits.maxBytes;
   }
 
+  /** Adds a waiter in the order of `firstSeen` (after those first seen at the same time). */
   push(w: Waiter<T>): void {
     if (!this.hasRoom(w.bytes)) throw new Error('admission queue is full');
-    this.items.push(w);
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1]!.firstSeen > w.firstSeen) i--;
+    this.items.splice(i, 0, w);
     this.heldBytes += w.bytes;
     this.heldTokens += w.charge;
   }
@@ -82,7 +91,7 @@ export class AdmissionQueue<T> {
     return true;
   }
 
-  /** The waiters in arrival order (a copy: callers remove while iterating). */
+  /** The waiters in line order (a copy: callers remove while iterating). */
   list(): Waiter<T>[] {
     return [...this.items];
   }

@@ -45,6 +45,12 @@ export interface DeploymentQuota {
   /** Tokens that could be sent now (the tighter of the minute and the 10 s window). */
   remainingTokens: number | undefined;
   remainingRequests: number | undefined;
+  /**
+   * How the token limits are counted: `sliding` windows (safe wherever
+   * Azure's periods start), or also Azure's `fixed` periods once its minute
+   * boundary is learned from the answers.
+   */
+  periods?: 'fixed' | 'sliding';
   /** Requests waiting for quota on this deployment's alias (the queue is per alias), and their tokens. */
   queued: number;
   queuedTokens: number;

@@ -19,7 +19,9 @@
  * take longer to drain); one that may fit in time waits, and is answered at
  * its deadline if it was not placed. (Refusing on the drain projection alone
  * turned away work that windows freeing together would have taken: issue 10's
- * benchmark, 120 % load, 87-91 % of the quota used against 94 %.)
+ * benchmark, 120 % load, 87-91 % of the quota used against 94 %.) A refused
+ * request's retry keeps its place in line (./refusals.ts): it queues as of
+ * its first arrival and so ahead of requests that came while it was away.
  *
  * `roundRobin` mode is today's behaviour: smooth weighted round-robin over
  * the best available priority group (./pick.ts), no queue, no quota gating.
@@ -31,7 +33,9 @@ import { AdmissionQueue, type Waiter } from './admission';
 import { chooseByQuota, type QuotaChoice, type QuotaOption } from './choose';
 import { pick, soonestAvailable, type RoundRobinState } from './pick';
 import { QuotaModel, type QuotaLimits, type QuotaSnapshot } from './quotaModel';
+import { Refusals } from './refusals';
 import { SizeRest } from './sizeRest';
+import { admissionSlackFor } from './slidingWindows';
 import type { HeaderBag, ThrottleDelay } from './throttle';
 
 import type { RoutingMode } from '../config/types';
@@ -95,6 +99,8 @@ export interface RouterOptions {
   maxQueuedBytes?: number;
   /** Length of a quota minute (default 60000; shorter against a time-scaled simulator). */
   minuteMs?: number;
+  /** How late Azure may admit what the pool sends: windows are that much longer (default for a 60 s minute: 100 ms). */
+  admissionSlackMs?: number;
   /** Rest after a 429 that names no time (the pool's cooldown.defaultSec). */
   defaultRestMs?: number;
   /** Cap on any throttle header (cooldown.maxSec). */
@@ -102,7 +108,7 @@ export interface RouterOptions {
 }
 
 export const ROUTER_DEFAULTS: Required<RouterOptions> = {
-  mode: 'quota', maxWaitMs: 5000, maxQueueLength: 1000, maxQueuedBytes: 64 * 2 ** 20, minuteMs: 60_000, defaultRestMs: 10_000, maxRestMs: 300_000,
+  mode: 'quota', maxWaitMs: 5000, maxQueueLength: 1000, maxQueuedBytes: 64 * 2 ** 20, minuteMs: 60_000, admissionSlackMs: admissionSlackFor(60_000), defaultRestMs: 10_000, maxRestMs: 300_000,
 };
 
 /** Later waiters looked at for backfilling per poll: bounds the work of one wake-up. */
@@ -117,6 +123,8 @@ interface AliasState<T> {
   reserved: { quotaKey: string; at: number } | undefined;
   /** When the next poll may change something for this alias. */
   wakeAt: number;
+  /** Requests refused for quota whose retries are expected. */
+  refusals: Refusals;
 }
 
 export class QuotaRouter<T extends RouterTarget> {
@@ -127,16 +135,16 @@ export class QuotaRouter<T extends RouterTarget> {
   private nextId = 1;
 
   constructor(options: RouterOptions = {}) {
-    this.options = { ...ROUTER_DEFAULTS, ...options };
+    this.options = { ...ROUTER_DEFAULTS, admissionSlackMs: admissionSlackFor(options.minuteMs ?? ROUTER_DEFAULTS.minuteMs), ...options };
   }
 
   /**
    * A config reload: the new options apply at once (queues included; the
-   * minute's length stays, the models are built on it), and the state of
+   * minute's length and the slack stay, the models are built on them), and the state of
    * deployments no longer configured is dropped. The rest carries over.
    */
   reconfigure(options: RouterOptions, quotaKeys: ReadonlySet<string>): void {
-    Object.assign(this.options, options, { minuteMs: this.options.minuteMs });
+    Object.assign(this.options, options, { minuteMs: this.options.minuteMs, admissionSlackMs: this.options.admissionSlackMs });
     for (const a of this.aliases.values()) {
       a.queue.limits.maxLength = this.options.maxQueueLength;
       a.queue.limits.maxBytes = this.options.maxQueuedBytes;
@@ -160,19 +168,20 @@ export class QuotaRouter<T extends RouterTarget> {
     // The wake-up timer fires a little late (more on a busy event loop): keep
     // that lateness inside the promised maximum instead of past it.
     const deadline = req.deadline ?? now + this.options.maxWaitMs - Math.min(MAX_TIMER_SLACK_MS, this.options.maxWaitMs * 0.05);
-    const reserved = a.queue.length > 0 ? a.reserved : undefined;
+    const firstSeen = a.refusals.recall(req.charge, now) ?? now;
+    // A retry that goes ahead of the head does not yield to the head's reservation.
+    const head = a.queue.head;
+    const reserved = head && head.firstSeen <= firstSeen ? a.reserved : undefined;
     const choice = this.choose(targets, req.charge, now, exclude, reserved, a.rr);
     if (choice.kind === 'now') return this.dispatch(choice.option.candidate, req.charge, now);
     if (choice.kind === 'never') return this.never(targets, req.charge, now, exclude);
-    // The retry time counts the work ahead; the decision to wait only the request's own fit time.
-    const projected = Math.max(choice.at, this.drainedAt(a.queue.tokens, targets, now, exclude));
-    const retryAfterMs = Math.max(1, Math.ceil(projected - now));
-    if (choice.at > deadline) return reject('busy', retryAfterMs);
+    // The decision to wait counts only the request's own fit time; the retry time also the work ahead.
+    if (choice.at > deadline) return this.refuse(a, 'busy', choice.at, req.charge, firstSeen, targets, now, exclude);
     const bytes = req.bytes ?? 0;
-    if (!a.queue.hasRoom(bytes)) return reject('queueFull', retryAfterMs);
-    const waiter: Waiter<T> = { id: this.nextId++, alias: req.alias, charge: req.charge, bytes, arrivedAt: now, deadline, targets, exclude, state: 'waiting' };
+    if (!a.queue.hasRoom(bytes)) return this.refuse(a, 'queueFull', choice.at, req.charge, firstSeen, targets, now, exclude);
+    const waiter: Waiter<T> = { id: this.nextId++, alias: req.alias, charge: req.charge, bytes, arrivedAt: now, firstSeen, deadline, targets, exclude, state: 'waiting' };
     a.queue.push(waiter);
-    if (a.queue.length === 1) a.reserved = { quotaKey: choice.option.candidate.quotaKey, at: choice.at };
+    if (a.queue.head === waiter) a.reserved = { quotaKey: choice.option.candidate.quotaKey, at: choice.at };
     a.wakeAt = Math.min(a.wakeAt, choice.at, deadline);
     return { kind: 'wait', waiter, until: choice.at };
   }
@@ -197,7 +206,7 @@ export class QuotaRouter<T extends RouterTarget> {
         if (w.deadline > now) continue;
         const c = this.choose(w.targets, w.charge, now, w.exclude, undefined, a.rr);
         settle(a, w, c.kind === 'now' ? this.dispatch(c.option.candidate, w.charge, now)
-          : c.kind === 'later' ? reject('deadline', Math.max(1, Math.ceil(c.at - now))) : this.never(w.targets, w.charge, now, w.exclude));
+          : c.kind === 'later' ? this.refuse(a, 'deadline', c.at, w.charge, w.firstSeen, w.targets, now, w.exclude) : this.never(w.targets, w.charge, now, w.exclude));
       }
       for (let head = a.queue.head; head; head = a.queue.head) {
         const c = this.choose(head.targets, head.charge, now, head.exclude, undefined, a.rr);
@@ -243,6 +252,7 @@ export class QuotaRouter<T extends RouterTarget> {
     let rest: ThrottleDelay | undefined;
     if (status === 429) {
       model.release(ticket.charge, ticket.sentAt);
+      model.refused();
       rest = this.rest(target.quotaKey).throttled(ticket.charge, headers, now, this.options.defaultRestMs, this.options.maxRestMs);
     }
     model.observe(headers, ticket.sentAt, now);
@@ -287,6 +297,23 @@ export class QuotaRouter<T extends RouterTarget> {
     return { kind: 'dispatch', target, ticket: { quotaKey: target.quotaKey, charge, sentAt: now } };
   }
 
+  /**
+   * Refuses for quota, with a retry time no earlier than `fitAt` nor than
+   * when the work ahead of it in line (queued, and refused but expected back)
+   * has drained, and remembers the request so that its retry keeps its place.
+   * (Telling every refused client the same next period brought them all back
+   * at once, and most were refused again: issue 10's benchmark at 90 % load.)
+   */
+  private refuse(a: AliasState<T>, reason: RejectReason, fitAt: number, charge: number, firstSeen: number, targets: readonly T[], now: number,
+    exclude: ReadonlySet<string> | undefined): Outcome<T> {
+    let ahead = a.refusals.tokensBefore(firstSeen, now);
+    for (const w of a.queue.list()) if (w.firstSeen < firstSeen) ahead += w.charge;
+    const retryAfterMs = Math.max(1, Math.ceil(Math.max(fitAt, this.drainedAt(ahead, targets, now, exclude)) - now));
+    // A client may come back somewhat after the time it was given: a 10 s period's grace.
+    a.refusals.remember(charge, firstSeen, now + retryAfterMs + this.options.minuteMs / 6, now);
+    return reject(reason, retryAfterMs);
+  }
+
   /** Nothing will ever fit: too large everywhere, or no target at all. */
   private never(targets: readonly T[], charge: number, now: number, exclude?: ReadonlySet<string>): Outcome<T> {
     const open = targets.filter((t) => !exclude?.has(t.name));
@@ -319,7 +346,7 @@ export class QuotaRouter<T extends RouterTarget> {
   private model(t: T): QuotaModel {
     let m = this.models.get(t.quotaKey);
     if (!m) {
-      m = new QuotaModel(t.limits ?? {}, { minuteMs: this.options.minuteMs });
+      m = new QuotaModel(t.limits ?? {}, { minuteMs: this.options.minuteMs, slackMs: this.options.admissionSlackMs });
       this.models.set(t.quotaKey, m);
     } else if (t.limits) {
       // A config reload may change the capacity; learned limits still win.
@@ -340,7 +367,7 @@ export class QuotaRouter<T extends RouterTarget> {
   private alias(name: string): AliasState<T> {
     let a = this.aliases.get(name);
     if (!a) {
-      a = { queue: new AdmissionQueue<T>({ maxLength: this.options.maxQueueLength, maxBytes: this.options.maxQueuedBytes }), rr: new Map(), reserved: undefined, wakeAt: Infinity };
+      a = { queue: new AdmissionQueue<T>({ maxLength: this.options.maxQueueLength, maxBytes: this.options.maxQueuedBytes }), rr: new Map(), reserved: undefined, wakeAt: Infinity, refusals: new Refusals(this.options.maxQueueLength) };
       this.aliases.set(name, a);
     }
     return a;

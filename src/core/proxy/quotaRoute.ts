@@ -21,6 +21,7 @@ import { chargeKind, estimateCharge } from '../balancer/estimate';
 import { QuotaRouter, type RouterOptions, type RouterTarget, type Ticket } from '../balancer/router';
 import type { QuotaLimits } from '../balancer/quotaModel';
 import type { RouteDecision, SkipListener } from '../balancer/route';
+import { admissionSlackFor } from '../balancer/slidingWindows';
 import type { DeploymentInfo, PoolConfig } from '../config/types';
 import type { BackendSnapshot } from '../balancer/healthTypes';
 import { countTokens, encodingForModel, isEncodingLoaded } from '../tokens';
@@ -86,7 +87,7 @@ export class QuotaRouting {
 function routerOptions(config: PoolConfig): Required<RouterOptions> {
   return {
     mode: config.routing, maxWaitMs: config.queue.maxWaitMs, maxQueueLength: config.queue.maxLength, maxQueuedBytes: config.queue.maxMB * 2 ** 20,
-    minuteMs: config.quotaMinuteMs, defaultRestMs: config.cooldown.defaultSec * 1000, maxRestMs: config.cooldown.maxSec * 1000,
+    minuteMs: config.quotaMinuteMs, admissionSlackMs: admissionSlackFor(config.quotaMinuteMs), defaultRestMs: config.cooldown.defaultSec * 1000, maxRestMs: config.cooldown.maxSec * 1000,
   };
 }
 
@@ -100,7 +101,7 @@ export function withQuota(list: BackendSnapshot[], router: QuotaRouter<QuotaTarg
       if (!q && w.length === 0) return d;
       return { ...d, quota: {
         limitTokens: q?.limitTokens, limitRequests: q?.limitRequests, remainingTokens: q?.remainingTokens, remainingRequests: q?.remainingRequests,
-        queued: w.length, queuedTokens: w.tokens,
+        periods: q?.periods, queued: w.length, queuedTokens: w.tokens,
       } };
     }),
   }));

@@ -32,7 +32,7 @@ function fakeTime(): Timers & { now: number; armed: { fn: () => void; at: number
 describe('AdmissionDriver', () => {
   it('keeps one timer for all waiters, at the router\'s next wake-up, and settles each waiter when it fits', async () => {
     const time = fakeTime();
-    const router = new QuotaRouter<RouterTarget>({ maxWaitMs: 30_000 });
+    const router = new QuotaRouter<RouterTarget>({ maxWaitMs: 30_000, admissionSlackMs: 0 });
     const driver = new AdmissionDriver(router, () => time.now, time);
     router.admit({ alias: 'm', charge: 1000 }, [a], time.now);
     const waits = [300, 300, 300].map((charge) => {
@@ -51,7 +51,7 @@ describe('AdmissionDriver', () => {
 
   it('cancel (the client left) settles as left, takes it out of the queue and disarms the timer', async () => {
     const time = fakeTime();
-    const router = new QuotaRouter<RouterTarget>({ maxWaitMs: 30_000 });
+    const router = new QuotaRouter<RouterTarget>({ maxWaitMs: 30_000, admissionSlackMs: 0 });
     const driver = new AdmissionDriver(router, () => time.now, time);
     router.admit({ alias: 'm', charge: 1000 }, [a], time.now);
     const p = router.admit({ alias: 'm', charge: 10 }, [a], time.now);
@@ -66,7 +66,7 @@ describe('AdmissionDriver', () => {
 
   it('close refuses everyone still waiting', async () => {
     const time = fakeTime();
-    const router = new QuotaRouter<RouterTarget>({ maxWaitMs: 30_000 });
+    const router = new QuotaRouter<RouterTarget>({ maxWaitMs: 30_000, admissionSlackMs: 0 });
     const driver = new AdmissionDriver(router, () => time.now, time);
     router.admit({ alias: 'm', charge: 1000 }, [a], time.now);
     const p = router.admit({ alias: 'm', charge: 10 }, [a], time.now);

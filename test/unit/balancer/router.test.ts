@@ -3,6 +3,8 @@ import { QuotaRouter, type Plan, type RouterTarget } from '../../../src/core/bal
 import { pick } from '../../../src/core/balancer/pick';
 
 const T0 = 10_000_000;
+/** Windows exactly as long as Azure's (no admission slack; ./fixedPeriods.test.ts has a test with it): the arithmetic below stays readable. */
+const EXACT = { admissionSlackMs: 0 };
 const target = (name: string, tpm: number | undefined, o: Partial<RouterTarget> = {}): RouterTarget =>
   ({ name, priority: 1, weight: 1, quotaKey: `${name}/d`, availableAt: 0, limits: tpm === undefined ? undefined : { tokensPerMinute: tpm }, ...o });
 const where = (p: Plan<RouterTarget>): string =>
@@ -10,7 +12,7 @@ const where = (p: Plan<RouterTarget>): string =>
 
 describe('QuotaRouter (quota mode)', () => {
   it('dispatches where the request fits, charging the model', () => {
-    const r = new QuotaRouter();
+    const r = new QuotaRouter(EXACT);
     const ts = [target('small', 30_000), target('big', 90_000)];
     expect(where(r.admit({ alias: 'm', charge: 4000 }, ts, T0))).toBe('big');
     expect(r.quota('big/d', T0)?.remainingTokens).toBe(15_000 - 4000);
@@ -21,7 +23,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('waits when nothing fits now but something will within the maximum wait, then dispatches on poll', () => {
-    const r = new QuotaRouter({ maxWaitMs: 15_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 15_000 });
     const ts = [target('a', 6000)]; // 1000 tokens per 10 s
     expect(where(r.admit({ alias: 'm', charge: 900 }, ts, T0))).toBe('a');
     const p = r.admit({ alias: 'm', charge: 900 }, ts, T0 + 1);
@@ -37,7 +39,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('refuses at once, with a retry time true for its size, when the wait would exceed the maximum', () => {
-    const r = new QuotaRouter({ maxWaitMs: 3000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 3000 });
     const ts = [target('a', 6000)];
     r.admit({ alias: 'm', charge: 900 }, ts, T0);
     expect(where(r.admit({ alias: 'm', charge: 900 }, ts, T0 + 1000))).toBe('reject:busy:9000');
@@ -45,7 +47,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('keeps room for timer lateness: a fit just inside the maximum wait is refused, one well inside waits', () => {
-    const r = new QuotaRouter({ maxWaitMs: 10_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 10_000 });
     const ts = [target('a', 6000)]; // 1000 tokens per 10 s
     r.admit({ alias: 'm', charge: 900 }, ts, T0);
     // Fits at T0 + 10000: 10 ms before the maximum, inside the 20 ms kept back for a late timer.
@@ -55,7 +57,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('queues a newcomer whose own fit time is within the maximum even when the work ahead projects longer, and refuses it at its deadline', () => {
-    const r = new QuotaRouter({ maxWaitMs: 12_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 12_000 });
     const ts = [target('a', 60_000), target('b', 60_000)]; // 10000 tokens per 10 s each
     expect([where(r.admit({ alias: 'm', charge: 9000 }, ts, T0)), where(r.admit({ alias: 'm', charge: 9000 }, ts, T0))]).toEqual(['a', 'b']);
     for (let i = 1; i <= 3; i++) expect(where(r.admit({ alias: 'm', charge: 9000 }, ts, T0 + i))).toBe('wait@10000');
@@ -68,17 +70,17 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('refuses what no deployment can ever take, without a retry time', () => {
-    const r = new QuotaRouter();
+    const r = new QuotaRouter(EXACT);
     expect(where(r.admit({ alias: 'm', charge: 50_000 }, [target('a', 30_000), target('b', 40_000)], T0))).toBe('reject:tooLarge:undefined');
   });
 
   it('a request larger than the limits known still goes to a deployment whose limit is unknown (learn from it)', () => {
-    const r = new QuotaRouter();
+    const r = new QuotaRouter(EXACT);
     expect(where(r.admit({ alias: 'm', charge: 50_000 }, [target('a', 30_000), target('u', undefined)], T0))).toBe('u');
   });
 
   it('keeps the queue bounded in length and bytes', () => {
-    const r = new QuotaRouter({ maxQueueLength: 2, maxQueuedBytes: 1000, maxWaitMs: 60_000 });
+    const r = new QuotaRouter({ ...EXACT, maxQueueLength: 2, maxQueuedBytes: 1000, maxWaitMs: 60_000 });
     const ts = [target('a', 6000)];
     r.admit({ alias: 'm', charge: 1000 }, ts, T0);
     expect(r.admit({ alias: 'm', charge: 10, bytes: 600 }, ts, T0).kind).toBe('wait');
@@ -88,7 +90,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('a waiter past its deadline is refused with a retry time for its size', () => {
-    const r = new QuotaRouter({ maxWaitMs: 15_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 15_000 });
     const ts = [target('a', 6000)];
     r.admit({ alias: 'm', charge: 1000 }, ts, T0);
     // Re-admitted after a failover: keeps its first deadline, which ends before the window frees.
@@ -106,7 +108,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('a client that leaves takes its place out of the queue', () => {
-    const r = new QuotaRouter({ maxWaitMs: 15_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 15_000 });
     const ts = [target('a', 6000)];
     r.admit({ alias: 'm', charge: 1000 }, ts, T0);
     const p = r.admit({ alias: 'm', charge: 10 }, ts, T0);
@@ -118,7 +120,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('is fair to a large request: small ones may not take the deployment it waits for, only others (no starvation)', () => {
-    const r = new QuotaRouter({ maxWaitMs: 30_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 30_000 });
     const big = target('big', 60_000); // 10000 per 10 s
     const other = target('other', 6000); // 1000 per 10 s
     const ts = [big, other];
@@ -135,8 +137,42 @@ describe('QuotaRouter (quota mode)', () => {
     expect(out.map((o) => [o.waiter.charge, o.outcome.kind === 'dispatch' ? o.outcome.target.name : o.outcome.kind])).toEqual([[9000, 'big'], [500, 'big']]);
   });
 
+  it('a refused request\'s retry keeps its place in line: it queues ahead of requests that came while it was away', () => {
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 5000 });
+    const ts = [target('a', 6000)]; // 1000 tokens per 10 s
+    expect(where(r.admit({ alias: 'm', charge: 900 }, ts, T0))).toBe('a');
+    // Fits at T0 + 10000, past the 5 s maximum: refused, told to come back then.
+    expect(where(r.admit({ alias: 'm', charge: 700 }, ts, T0 + 1000))).toBe('reject:busy:9000');
+    // Someone else arrives while it is away, and queues.
+    expect(where(r.admit({ alias: 'm', charge: 600 }, ts, T0 + 6000))).toBe('wait@10000');
+    // The retry (same alias and charge) queues ahead of it, as of its first arrival.
+    const retry = r.admit({ alias: 'm', charge: 700 }, ts, T0 + 7000);
+    expect(where(retry)).toBe('wait@10000');
+    expect(retry.kind === 'wait' && retry.waiter.firstSeen).toBe(T0 + 1000);
+    expect(r.queued('m')).toMatchObject({ length: 2, reservedOn: 'a/d' });
+    // The window holds one of them: the retry gets it.
+    const out = r.poll(T0 + 10_000);
+    expect(out.map((o) => [o.waiter.charge, o.outcome.kind])).toEqual([[700, 'dispatch']]);
+    // A request of the same charge arriving later is a newcomer again: the refusal was recalled once.
+    const again = r.admit({ alias: 'm', charge: 700 }, ts, T0 + 16_000);
+    expect(again.kind === 'wait' && again.waiter.firstSeen).toBe(T0 + 16_000);
+  });
+
+  it('gives refused requests retry times one after another, past the work ahead of them, not all the same moment', () => {
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 2000 });
+    const ts = [target('a', 60_000)]; // 10000 tokens per 10 s, 1000 per 1 s of drain
+    expect(where(r.admit({ alias: 'm', charge: 10_000 }, ts, T0))).toBe('a');
+    // Each fits alone at T0 + 10000; each also waits for those refused before it to drain (1 token a ms).
+    // (Charges differ: a retry is told from a newcomer by its charge.)
+    const refused = [0, 1, 2, 3].map((i) => r.admit({ alias: 'm', charge: 5000 + i }, ts, T0 + 1 + i));
+    expect(refused.map(where)).toEqual(['reject:busy:9999', 'reject:busy:9998', 'reject:busy:10001', 'reject:busy:15003']);
+    // The retry of the first keeps its place: it is not behind the others.
+    const back = r.admit({ alias: 'm', charge: 5000 }, ts, T0 + 9000);
+    expect(back.kind === 'wait' && back.waiter.firstSeen).toBe(T0 + 1);
+  });
+
   it('observe: a 429 undoes the charge and rests that size and larger; smaller requests keep flowing', () => {
-    const r = new QuotaRouter();
+    const r = new QuotaRouter(EXACT);
     const a = target('a', undefined);
     const p = r.admit({ alias: 'm', charge: 5000 }, [a], T0);
     if (p.kind !== 'dispatch') throw new Error('expected a dispatch');
@@ -148,7 +184,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('observe: headers correct the model, so the next request waits instead of meeting a 429', () => {
-    const r = new QuotaRouter({ maxWaitMs: 15_000 });
+    const r = new QuotaRouter({ ...EXACT, maxWaitMs: 15_000 });
     const a = target('a', 60_000);
     const p = r.admit({ alias: 'm', charge: 1000 }, [a], T0);
     if (p.kind !== 'dispatch') throw new Error('expected a dispatch');
@@ -160,7 +196,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('release undoes a dispatch that never reached the backend', () => {
-    const r = new QuotaRouter();
+    const r = new QuotaRouter(EXACT);
     const a = target('a', 6000);
     const p = r.admit({ alias: 'm', charge: 1000 }, [a], T0);
     if (p.kind !== 'dispatch') throw new Error('expected a dispatch');
@@ -169,7 +205,7 @@ describe('QuotaRouter (quota mode)', () => {
   });
 
   it('respects health: a target that cannot serve until later is waited for, excluded ones are skipped', () => {
-    const r = new QuotaRouter();
+    const r = new QuotaRouter(EXACT);
     expect(where(r.admit({ alias: 'm', charge: 1 }, [target('a', 60_000, { availableAt: T0 + 500 })], T0))).toBe('wait@500');
     expect(where(r.admit({ alias: 'n', charge: 1 }, [target('a', 60_000), target('b', 60_000)], T0, new Set(['a'])))).toBe('b');
     expect(where(r.admit({ alias: 'o', charge: 1 }, [target('a', 60_000)], T0, new Set(['a'])))).toBe('reject:unavailable:undefined');
