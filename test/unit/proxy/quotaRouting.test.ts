@@ -8,7 +8,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AzureOpenAI } from 'openai';
-import { CLIENT_KEY, chatPath, closeAll, send, sleep, startProxy } from '../../helpers/net';
+import { CLIENT_KEY, chatPath, closeAll, send, sleep, startBackend, startProxy } from '../../helpers/net';
 import { startSimulatedBackends, type SimulatedBackend } from '../../../src/core/simulator';
 import { isEncodingLoaded } from '../../../src/core/tokens';
 import type { TimelineEntry } from '../../../src/core/events';
@@ -201,6 +201,30 @@ describe('quota routing', () => {
     expect(took).toBeLessThan(4500);
     expect(a!.requests).toHaveLength(2);
     expect(throttledAt(a!)).toBe(0);
+  });
+
+  it('sends a queued request as soon as an answer raises the limit, not when its window would have freed', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const a = await startBackend(async (_req, res) => {
+      // The first answer waits until the second request is queued behind it.
+      if (a.requests.length === 1) await held;
+      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-limit-tokens': '600000' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ message: { role: 'assistant', content: 'hi' } }] }));
+    });
+    // 6000 tpm configured: 1000 tokens per 10 s, one request of 900 at a time.
+    const { url } = await startProxy({ queue: { maxWaitSec: 15 }, backends: [{ name: 'a', endpoint: a.url, deployments: { 'gpt-4o': { deployment: 'gpt-4o', tpm: 6000 } } }] }, { keys: KEYS });
+    const first = ask(url, 900);
+    while (a.requests.length < 1) await sleep(5);
+    const second = ask(url, 900);
+    while ((await quotaOf(url, 'a'))?.queued !== 1) await sleep(5);
+    const t0 = performance.now();
+    release();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    // The answer taught a limit a hundred times larger: the queue moved at once, not ~10 s later.
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(a.requests).toHaveLength(2);
   });
 
   it('keeps round-robin available: "routing": "roundRobin" shares by weight whatever the quota', async () => {
