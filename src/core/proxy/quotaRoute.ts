@@ -23,7 +23,7 @@ import type { QuotaLimits } from '../balancer/quotaModel';
 import type { RouteDecision, SkipListener } from '../balancer/route';
 import type { DeploymentInfo, PoolConfig } from '../config/types';
 import type { BackendSnapshot } from '../balancer/healthTypes';
-import { countTokens, encodingForModel, isEncodingLoaded } from '../tokens';
+import { anyEncodingLoaded, countTokens, encodingForModel, isEncodingLoaded } from '../tokens';
 import type { ProxyContext } from './context';
 import type { PoolCandidate } from './pool';
 import type { Targets } from './targets';
@@ -138,7 +138,7 @@ export function routeFor(ctx: ProxyContext, targets: Targets): RequestRoute {
   for (const t of quota!) if ((defaultMaxTokens = t.candidate.backend.deploymentInfo[alias!]?.maxOutputTokens) !== undefined) break;
   // The tokenizer only once something else loaded its encoding (the language model provider does): loading
   // it blocks the event loop for about a second, and Azure itself admits by characters (estimate.ts).
-  const counter = isEncodingLoaded(encodingForModel(alias)) ? (text: string) => countTokens(text, alias) : undefined;
+  const counter = anyEncodingLoaded() && isEncodingLoaded(encodingForModel(alias)) ? (text: string) => countTokens(text, alias) : undefined;
   const est = estimateCharge(kind, { json: ctx.json, body: ctx.body }, { countTokens: counter, defaultMaxTokens });
   return new QuotaRoute(ctx, targets, quota!, est.total);
 }

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AzureOpenAI } from 'openai';
 import { CLIENT_KEY, chatPath, closeAll, send, sleep, startBackend, startProxy } from '../../helpers/net';
 import { startSimulatedBackends, type SimulatedBackend } from '../../../src/core/simulator';
-import { isEncodingLoaded } from '../../../src/core/tokens';
+import { countTokens, isEncodingLoaded } from '../../../src/core/tokens';
+import { estimateCharge } from '../../../src/core/balancer/estimate';
 import type { TimelineEntry } from '../../../src/core/events';
 import { validateConfig } from '../../../src/core/config';
 
@@ -239,5 +240,17 @@ describe('quota routing', () => {
       // Quota routing prefers the most headroom per weight: b, every time.
       expect([a!.requests.length, b!.requests.length], routing).toEqual(routing === 'roundRobin' ? [2, 2] : [0, 4]);
     }
+  });
+  // Last in this file: it loads the tokenizer, which the first test expects not to be.
+  it('sizes prompts with the tokenizer once something loaded its encoding (text denser than 4 characters a token)', async () => {
+    countTokens('x', 'gpt-4o');
+    const [a] = await sims([60_000]);
+    const { url } = await pool([a!], [{ tpm: 60_000 }]);
+    const body = { messages: [{ role: 'user', content: '你好世界'.repeat(200) }], max_tokens: 10 };
+    const byChars = estimateCharge('completion', { json: body }).total;
+    const byTokens = estimateCharge('completion', { json: body }, { countTokens: (t) => countTokens(t, 'gpt-4o') }).total;
+    expect(byTokens).toBeGreaterThan(byChars);
+    expect((await send(url, { path: chatPath('gpt-4o'), body: JSON.stringify(body) })).status).toBe(200);
+    expect((await quotaOf(url, 'a')).remainingTokens).toBe(10_000 - byTokens);
   });
 });
