@@ -47,9 +47,13 @@ export interface ChargeEstimate {
 
 /** The charge kind of an upstream path (`.../chat/completions`, `/openai/v1/embeddings`, ...). */
 export function chargeKind(path: string): ChargeKind {
-  const p = path.split('?', 1)[0]!.replace(/\/$/, '');
-  if (/\/embeddings$/.test(p)) return 'prompt';
-  if (/\/(chat\/completions|completions|responses)$/.test(p)) return 'completion';
+  // Plain string tests, no split or regex: this runs on every request (issue 10's hot path).
+  const q = path.indexOf('?');
+  let end = q === -1 ? path.length : q;
+  if (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--; // one trailing '/'
+  if (path.endsWith('/embeddings', end)) return 'prompt';
+  // `/chat/completions` ends with `/completions`.
+  if (path.endsWith('/completions', end) || path.endsWith('/responses', end)) return 'completion';
   return 'none';
 }
 
@@ -66,7 +70,13 @@ function positiveInt(v: unknown): number | undefined {
  * bodies, under the profiler).
  */
 export const PARSE_UP_TO_BYTES = 4 * 1024;
-const ALLOWANCE_KEYS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens', 'n', 'best_of'] as const;
+/** Needles of the key scan, built once: three native passes over the body find all five keys. */
+const MAX_PREFIX = Buffer.from('"max_');
+/** What may follow `"max_`: the rest of each key, closing quote included. */
+const MAX_KEYS = (['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const).map((key) => ({ key, rest: Buffer.from(`${key.slice(4)}"`) }));
+const OTHER_KEYS = (['n', 'best_of'] as const).map((key) => ({ key, needle: Buffer.from(`"${key}"`) }));
+
+type ScannedKey = (typeof MAX_KEYS)[number]['key'] | (typeof OTHER_KEYS)[number]['key'];
 
 /**
  * The numeric fields of a large raw body without parsing it: a native byte
@@ -76,25 +86,44 @@ const ALLOWANCE_KEYS = ['max_completion_tokens', 'max_tokens', 'max_output_token
  * found wins: the estimate can only grow. The prompt is then bytes / 4, an
  * upper bound of its characters / 4 whose excess (JSON syntax) is a fraction
  * of a percent on a large prompt. Parsing 200 KB costs about a millisecond; this costs tens of
- * microseconds (bench/lib/estimateCost.ts).
+ * microseconds (bench/lib/estimateCost.ts). The three `max_` keys share one
+ * pass (a pass per key was a third of the estimate's cost at 20 KB, issue 10).
  */
-function scanned(body: Buffer): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of ALLOWANCE_KEYS) {
-    const needle = Buffer.from(`"${key}"`);
-    for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) {
-      let i = at + needle.length;
-      while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
-      if (body[i] !== 0x3a) continue; // ':'
-      i++;
-      while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
-      let v = 0;
-      let digits = 0;
-      for (; digits < 10 && body[i]! >= 0x30 && body[i]! <= 0x39; i++, digits++) v = v * 10 + body[i]! - 0x30;
-      if (digits > 0 && v > (out[key] ?? 0)) out[key] = v;
+function scanned(body: Buffer): Partial<Record<ScannedKey, number>> {
+  const out: Partial<Record<ScannedKey, number>> = {};
+  for (let at = body.indexOf(MAX_PREFIX); at !== -1; at = body.indexOf(MAX_PREFIX, at + 1)) {
+    const from = at + MAX_PREFIX.length;
+    for (const { key, rest } of MAX_KEYS) {
+      if (!startsAt(body, from, rest)) continue;
+      record(out, key, valueAfter(body, from + rest.length));
+      break;
     }
   }
+  for (const { key, needle } of OTHER_KEYS) {
+    for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) record(out, key, valueAfter(body, at + needle.length));
+  }
   return out;
+}
+
+function startsAt(body: Buffer, at: number, bytes: Buffer): boolean {
+  if (at + bytes.length > body.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (body[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+function record(out: Partial<Record<ScannedKey, number>>, key: ScannedKey, v: number): void {
+  if (v > (out[key] ?? 0)) out[key] = v;
+}
+
+/** The integer after `:` at `i` (whitespace allowed around the colon); 0 when there is none. */
+function valueAfter(body: Buffer, i: number): number {
+  while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
+  if (body[i] !== 0x3a) return 0; // ':'
+  i++;
+  while (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d) i++;
+  let v = 0;
+  for (let digits = 0; digits < 10 && body[i]! >= 0x30 && body[i]! <= 0x39; i++, digits++) v = v * 10 + body[i]! - 0x30;
+  return v;
 }
 
 /**

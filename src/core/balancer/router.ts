@@ -165,6 +165,12 @@ export class QuotaRouter<T extends RouterTarget> {
       const soonest = soonestAvailable(targets.filter((t) => !exclude?.has(t.name)));
       return reject('unavailable', Number.isFinite(soonest) ? Math.max(1, soonest - now) : undefined);
     }
+    if (a.queue.length === 0 && this.allUnknown(targets, req.charge, now, exclude)) {
+      // Every open target says "fits" with no headroom to compare: chooseByQuota's rule for unknown limits
+      // (round-robin over the best available priority group), without building an option per target.
+      const c = pick(targets, now, a.rr, exclude);
+      if (c) return this.dispatch(c, req.charge, now);
+    }
     // The wake-up timer fires a little late (more on a busy event loop): keep
     // that lateness inside the promised maximum instead of past it.
     const deadline = req.deadline ?? now + this.options.maxWaitMs - Math.min(MAX_TIMER_SLACK_MS, this.options.maxWaitMs * 0.05);
@@ -287,9 +293,27 @@ export class QuotaRouter<T extends RouterTarget> {
       let fitAt = Math.max(t.availableAt, model.fitAt(charge, now), this.rests.get(t.quotaKey)?.availableAt(charge, now) ?? now);
       // Someone waits for this deployment: newcomers may not delay them.
       if (reserved && reserved.quotaKey === t.quotaKey) fitAt = Math.max(fitAt, reserved.at, now + 1);
-      options.push({ candidate: t, name: t.name, priority: t.priority, weight: t.weight, fitAt, headroom: model.headroom(now), availableAt: fitAt });
+      // Headroom only ranks options that fit now: the others are not asked (it walks the windows).
+      options.push({ candidate: t, name: t.name, priority: t.priority, weight: t.weight, fitAt, headroom: fitAt <= now ? model.headroom(now) : undefined, availableAt: fitAt });
     }
     return chooseByQuota(options, now, rr);
+  }
+
+  /**
+   * True when no open target knows its token limit or rests a request of
+   * this size: then each fits now as far as quota goes (its health decides),
+   * which is the common case of a pool whose limits are not configured and
+   * whose backends send no `x-ratelimit-limit-*` (issue 10's throughput
+   * benchmark). Creates the models as `choose` would.
+   */
+  private allUnknown(targets: readonly T[], charge: number, now: number, exclude: ReadonlySet<string> | undefined): boolean {
+    for (const t of targets) {
+      if (exclude?.has(t.name)) continue;
+      if (this.model(t).known) return false;
+      const r = this.rests.get(t.quotaKey);
+      if (r && r.availableAt(charge, now) > now) return false;
+    }
+    return true;
   }
 
   private dispatch(target: T, charge: number, now: number): Outcome<T> {

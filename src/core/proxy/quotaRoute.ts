@@ -24,7 +24,7 @@ import type { RouteDecision, SkipListener } from '../balancer/route';
 import { admissionSlackFor } from '../balancer/slidingWindows';
 import type { DeploymentInfo, PoolConfig } from '../config/types';
 import type { BackendSnapshot } from '../balancer/healthTypes';
-import { countTokens, encodingForModel, isEncodingLoaded } from '../tokens';
+import { anyEncodingLoaded, countTokens, encodingForModel, isEncodingLoaded } from '../tokens';
 import type { ProxyContext } from './context';
 import type { PoolCandidate } from './pool';
 import type { Targets } from './targets';
@@ -139,7 +139,7 @@ export function routeFor(ctx: ProxyContext, targets: Targets): RequestRoute {
   for (const t of quota!) if ((defaultMaxTokens = t.candidate.backend.deploymentInfo[alias!]?.maxOutputTokens) !== undefined) break;
   // The tokenizer only once something else loaded its encoding (the language model provider does): loading
   // it blocks the event loop for about a second, and Azure itself admits by characters (estimate.ts).
-  const counter = isEncodingLoaded(encodingForModel(alias)) ? (text: string) => countTokens(text, alias) : undefined;
+  const counter = anyEncodingLoaded() && isEncodingLoaded(encodingForModel(alias)) ? (text: string) => countTokens(text, alias) : undefined;
   const est = estimateCharge(kind, { json: ctx.json, body: ctx.body }, { countTokens: counter, defaultMaxTokens });
   return new QuotaRoute(ctx, targets, quota!, est.total);
 }
@@ -162,10 +162,20 @@ class RoundRobinRoute implements RequestRoute {
   end(): void {}
 }
 
+interface Sent {
+  target: QuotaTarget;
+  ticket: Ticket;
+}
+
 class QuotaRoute implements RequestRoute {
   refused: QuotaRefusal | undefined;
-  /** Admitted and not yet answered, by backend name. */
-  private readonly sent = new Map<string, { target: QuotaTarget; ticket: Ticket }>();
+  /**
+   * Admitted and not yet answered: one at a time in the attempt loop (an
+   * answer's head comes before the next attempt), so one slot, and a map
+   * only if a second is ever outstanding (no Map per request: issue 10).
+   */
+  private sent: Sent | undefined;
+  private moreSent: Map<string, Sent> | undefined;
   private waited: WaitResult<QuotaTarget> | undefined;
   private waitFrom = 0;
   private queuedMs = 0;
@@ -189,7 +199,7 @@ class QuotaRoute implements RequestRoute {
     let plan = this.waited;
     this.waited = undefined;
     if (plan) this.noteQueued(now);
-    else if (this.targets.every((t) => tried.has(t.name) || t.availableAt > now)) {
+    else if (this.noneOpen(tried, now)) {
       // Nobody can take it for reasons of health (missing deployment, credentials, failures): the
       // round-robin router says so the same way in both modes (when waiting helps, and why not).
       return this.ctx.pool.router.next(this.all, tried, now, onSkip);
@@ -206,7 +216,7 @@ class QuotaRoute implements RequestRoute {
       plan = p;
     }
     if (plan.kind === 'dispatch') {
-      this.sent.set(plan.target.name, { target: plan.target, ticket: plan.ticket });
+      this.remember({ target: plan.target, ticket: plan.ticket });
       if (onSkip) this.reportSkips(tried, now, onSkip, undefined, plan.target.name);
       return { kind: 'try', candidate: plan.target.candidate };
     }
@@ -220,29 +230,63 @@ class QuotaRoute implements RequestRoute {
   }
 
   answered(c: PoolCandidate, status: number, headers: IncomingHttpHeaders, now: number): void {
-    const s = this.sent.get(c.name);
+    const s = this.take(c.name);
     if (!s) return;
-    this.sent.delete(c.name);
     this.q.router.observe(s.target, s.ticket, status, headers, now);
     // The headers may have raised a limit, or the 429 a rest that others waited behind.
-    this.q.driver.kick();
+    this.kick();
   }
 
   failed(c: PoolCandidate, neverLeft: boolean): void {
-    const s = this.sent.get(c.name);
-    if (!s) return;
-    this.sent.delete(c.name);
-    if (neverLeft) this.release(s.ticket);
+    const s = this.take(c.name);
+    if (s && neverLeft) this.release(s.ticket);
   }
 
   end(): void {
-    for (const s of this.sent.values()) this.release(s.ticket);
-    this.sent.clear();
+    if (this.sent) this.release(this.sent.ticket);
+    this.sent = undefined;
+    if (!this.moreSent) return;
+    for (const s of this.moreSent.values()) this.release(s.ticket);
+    this.moreSent = undefined;
+  }
+
+  private remember(s: Sent): void {
+    if (!this.sent || this.sent.target.name === s.target.name) {
+      this.sent = s;
+      this.moreSent?.delete(s.target.name);
+    } else (this.moreSent ??= new Map()).set(s.target.name, s);
+  }
+
+  private take(name: string): Sent | undefined {
+    const s = this.sent;
+    if (s && s.target.name === name) {
+      this.sent = undefined;
+      return s;
+    }
+    const m = this.moreSent?.get(name);
+    if (m) this.moreSent!.delete(name);
+    return m;
+  }
+
+  /** Health alone keeps every target from this request (tried, ejected, no credential...). */
+  private noneOpen(tried: ReadonlySet<string>, now: number): boolean {
+    for (const t of this.targets) if (!tried.has(t.name) && t.availableAt <= now) return false;
+    return true;
   }
 
   private release(ticket: Ticket): void {
     this.q.router.release(ticket);
-    this.q.driver.kick();
+    this.kick();
+  }
+
+  /**
+   * Lets the queue move after something freed quota. Only when someone
+   * waits: every waiter of the router's queue is registered with the driver
+   * (`next` hands it over at once), so with none the poll has nothing to
+   * decide, and skipping it spares every answer a pass over the queues.
+   */
+  private kick(): void {
+    if (this.q.driver.waiting > 0) this.q.driver.kick();
   }
 
   private noteQueued(now: number): void {

@@ -46,6 +46,11 @@ export function isEncodingLoaded(name: EncodingName): boolean {
   return loaded.has(name);
 }
 
+/** Whether any encoding has been loaded: lets a per-request caller skip naming the model's encoding. */
+export function anyEncodingLoaded(): boolean {
+  return loaded.size > 0;
+}
+
 /**
  * Tokens of `text` in the encoding of `model` (a model, deployment or alias
  * name; see encodingForModel). Exact for the text itself; chat framing

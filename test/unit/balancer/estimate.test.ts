@@ -11,6 +11,13 @@ describe('estimateCharge', () => {
     expect(chargeKind('/openai/deployments/d/completions')).toBe('completion');
     expect(chargeKind('/openai/v1/embeddings')).toBe('prompt');
     expect(chargeKind('/openai/deployments/d/images/generations')).toBe('none');
+    // One trailing slash, and only the path before the query, count.
+    expect(chargeKind('/openai/v1/embeddings/?x=1')).toBe('prompt');
+    expect(chargeKind('/openai/deployments/d/chat/completions/')).toBe('completion');
+    expect(chargeKind('/openai/deployments/d/images/generations?next=/chat/completions')).toBe('none');
+    expect(chargeKind('/openai/v1/embeddings//')).toBe('none');
+    expect(chargeKind('/openai/deployments/d/chat/xcompletions')).toBe('none');
+    expect(chargeKind('')).toBe('none');
     expect(estimateCharge('none', { json: chat('x') })).toEqual({ prompt: 0, completion: 0, total: 0, method: 'none' });
   });
 
@@ -68,6 +75,21 @@ describe('estimateCharge', () => {
     // A nested key can only make the estimate larger.
     const nested = Buffer.from(JSON.stringify({ ...b, tools: [{ type: 'function', function: { name: 'f', parameters: { max_tokens: 3000 } } }] }));
     expect(estimateCharge('completion', { body: nested }).completion).toBe(6000);
+  });
+
+  it('finds each allowance key of a large raw body in its pass, with the same precedence as a parsed body', () => {
+    const pad = 'z'.repeat(PARSE_UP_TO_BYTES);
+    const raw = (o: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify(chat(pad, o)));
+    expect(estimateCharge('completion', { body: raw({ max_tokens: 800, max_completion_tokens: 50 }) }).completion).toBe(50);
+    expect(estimateCharge('completion', { body: raw({ max_output_tokens: 30, max_tokens: 800 }) }).completion).toBe(800);
+    expect(estimateCharge('completion', { body: raw({ max_output_tokens: 30 }) }).completion).toBe(30);
+    expect(estimateCharge('completion', { body: raw({ max_tokens: 7, best_of: 3, n: 2 }) }).completion).toBe(21);
+    // Keys that only start like one are not it; whitespace around the colon is JSON too.
+    expect(estimateCharge('completion', { body: raw({ max_tokens_x: 900, max_: 900, max_completion_tokensx: 900, nn: 9 }) }).completion).toBe(DEFAULT_MAX_TOKENS);
+    const spaced = Buffer.from(`{"messages":[{"role":"user","content":"${pad}"}], "max_completion_tokens" :\n 12 , "n"\t: 2}`);
+    expect(estimateCharge('completion', { body: spaced }).completion).toBe(24);
+    // A key at the very end of the body, cut before its value: no value, no crash.
+    expect(estimateCharge('completion', { body: Buffer.from(`{"x":"${pad}","max_tokens`) }).completion).toBe(DEFAULT_MAX_TOKENS);
   });
 
   it('never estimates below what the simulated Azure charges for the same body', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QuotaRouter, type Plan, type RouterTarget } from '../../../src/core/balancer/router';
 import { pick } from '../../../src/core/balancer/pick';
+import { chooseByQuota } from '../../../src/core/balancer/choose';
 
 const T0 = 10_000_000;
 /** Windows exactly as long as Azure's (no admission slack; ./fixedPeriods.test.ts has a test with it): the arithmetic below stays readable. */
@@ -209,6 +210,70 @@ describe('QuotaRouter (quota mode)', () => {
     expect(where(r.admit({ alias: 'm', charge: 1 }, [target('a', 60_000, { availableAt: T0 + 500 })], T0))).toBe('wait@500');
     expect(where(r.admit({ alias: 'n', charge: 1 }, [target('a', 60_000), target('b', 60_000)], T0, new Set(['a'])))).toBe('b');
     expect(where(r.admit({ alias: 'o', charge: 1 }, [target('a', 60_000)], T0, new Set(['a'])))).toBe('reject:unavailable:undefined');
+  });
+});
+
+describe('QuotaRouter (quota mode, limits unknown: the fast path)', () => {
+  // Issue 10: with no limit known anywhere the router skips building options; it must choose exactly as the rule does.
+  it('chooses as chooseByQuota would over the same options, whatever the weights, priorities, health and exclusions', () => {
+    const r = new QuotaRouter();
+    const rr = new Map<string, number>();
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const names = ['a', 'b', 'c', 'd'];
+    for (let i = 0; i < 400; i++) {
+      const now = T0 + i;
+      const ts = names.map((n) => target(n, undefined, { weight: 1 + rnd(3), priority: 1 + rnd(2), availableAt: rnd(4) === 0 ? now + 100 : 0 }));
+      const exclude = rnd(3) === 0 ? new Set([names[rnd(4)]!]) : undefined;
+      const open = ts.filter((t) => !exclude?.has(t.name));
+      const c = chooseByQuota(open.map((t) => ({ candidate: t, name: t.name, priority: t.priority, weight: t.weight, fitAt: Math.max(t.availableAt, now), headroom: undefined, availableAt: Math.max(t.availableAt, now) })), now, rr);
+      const expected = c.kind === 'now' ? c.option.candidate.name : c.kind === 'later' ? `wait@${c.at - T0}` : 'reject:unavailable:undefined';
+      const p = r.admit({ alias: 'm', charge: 1000 }, ts, now, exclude);
+      expect(where(p)).toBe(expected);
+      // Nobody waits in this test: a waiter would turn the fast path off for the alias.
+      if (p.kind === 'wait') r.leave(p.waiter);
+    }
+  });
+
+  it('counts what it sent while the limit was unknown once a limit is learned, and gives every open target a model', () => {
+    const r = new QuotaRouter();
+    const a = target('a', undefined);
+    const b = target('b', undefined);
+    const sent = [];
+    for (let i = 0; i < 4; i++) {
+      const p = r.admit({ alias: 'm', charge: 2000 }, [a, b], T0 + i);
+      if (p.kind !== 'dispatch') throw new Error('expected a dispatch');
+      sent.push(p);
+    }
+    expect(sent.map((p) => (p.kind === 'dispatch' ? p.target.name : ''))).toEqual(['a', 'b', 'a', 'b']);
+    expect(r.quota('b/d', T0)).toMatchObject({ limitTokens: undefined, remainingTokens: undefined });
+    // a learns its limit from the answer (remaining as we count it, so no correction): both its charges still count.
+    const first = sent[0]!;
+    if (first.kind !== 'dispatch') throw new Error('expected a dispatch');
+    r.observe(a, first.ticket, 200, { 'x-ratelimit-limit-tokens': '60000' }, T0 + 10);
+    expect(r.quota('a/d', T0 + 10)?.remainingTokens).toBe(10_000 - 4000);
+  });
+
+  it('leaves the fast path when a target knows its limit, rests this size, or someone waits', () => {
+    // Known limit: headroom decides (b has more), not round-robin (which would start with a).
+    const known = new QuotaRouter();
+    expect(where(known.admit({ alias: 'm', charge: 100 }, [target('a', 6000), target('b', 60_000)], T0))).toBe('b');
+    // A size rest on a: this size goes to b while a rests, twice in a row (round-robin would alternate).
+    const rested = new QuotaRouter();
+    const a = target('a', undefined);
+    const b = target('b', undefined);
+    const p = rested.admit({ alias: 'm', charge: 5000 }, [a, b], T0);
+    if (p.kind !== 'dispatch' || p.target.name !== 'a') throw new Error('expected a dispatch to a');
+    rested.observe(a, p.ticket, 429, { 'retry-after-ms': '2000' }, T0);
+    expect(where(rested.admit({ alias: 'm', charge: 5000 }, [a, b], T0 + 1))).toBe('b');
+    expect(where(rested.admit({ alias: 'm', charge: 5000 }, [a, b], T0 + 2))).toBe('b');
+    // Smaller requests do not rest: both share them again.
+    const small = [3, 4].map((i) => where(rested.admit({ alias: 'm', charge: 100 }, [a, b], T0 + i)));
+    expect(small.sort()).toEqual(['a', 'b']);
+    // Someone waits for u (down until T0 + 500): when u is back early, a newcomer still may not go ahead of the head.
+    const queued = new QuotaRouter();
+    expect(where(queued.admit({ alias: 'q', charge: 10 }, [target('u', undefined, { availableAt: T0 + 500 })], T0))).toBe('wait@500');
+    expect(where(queued.admit({ alias: 'q', charge: 10 }, [target('u', undefined)], T0 + 1))).toBe('wait@500');
   });
 });
 

@@ -8,9 +8,10 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AzureOpenAI } from 'openai';
-import { CLIENT_KEY, chatPath, closeAll, send, sleep, startProxy } from '../../helpers/net';
+import { CLIENT_KEY, chatPath, closeAll, send, sleep, startBackend, startProxy } from '../../helpers/net';
 import { startSimulatedBackends, type SimulatedBackend } from '../../../src/core/simulator';
-import { isEncodingLoaded } from '../../../src/core/tokens';
+import { countTokens, isEncodingLoaded } from '../../../src/core/tokens';
+import { estimateCharge } from '../../../src/core/balancer/estimate';
 import type { TimelineEntry } from '../../../src/core/events';
 import { validateConfig } from '../../../src/core/config';
 
@@ -203,6 +204,30 @@ describe('quota routing', () => {
     expect(throttledAt(a!)).toBe(0);
   });
 
+  it('sends a queued request as soon as an answer raises the limit, not when its window would have freed', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const a = await startBackend(async (_req, res) => {
+      // The first answer waits until the second request is queued behind it.
+      if (a.requests.length === 1) await held;
+      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-limit-tokens': '600000' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ message: { role: 'assistant', content: 'hi' } }] }));
+    });
+    // 6000 tpm configured: 1000 tokens per 10 s, one request of 900 at a time.
+    const { url } = await startProxy({ queue: { maxWaitSec: 15 }, backends: [{ name: 'a', endpoint: a.url, deployments: { 'gpt-4o': { deployment: 'gpt-4o', tpm: 6000 } } }] }, { keys: KEYS });
+    const first = ask(url, 900);
+    while (a.requests.length < 1) await sleep(5);
+    const second = ask(url, 900);
+    while ((await quotaOf(url, 'a'))?.queued !== 1) await sleep(5);
+    const t0 = performance.now();
+    release();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    // The answer taught a limit a hundred times larger: the queue moved at once, not ~10 s later.
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(a.requests).toHaveLength(2);
+  });
+
   it('keeps round-robin available: "routing": "roundRobin" shares by weight whatever the quota', async () => {
     for (const routing of ['roundRobin', 'quota'] as const) {
       const [a, b] = await sims([600_000, 600_000]);
@@ -215,5 +240,17 @@ describe('quota routing', () => {
       // Quota routing prefers the most headroom per weight: b, every time.
       expect([a!.requests.length, b!.requests.length], routing).toEqual(routing === 'roundRobin' ? [2, 2] : [0, 4]);
     }
+  });
+  // Last in this file: it loads the tokenizer, which the first test expects not to be.
+  it('sizes prompts with the tokenizer once something loaded its encoding (text denser than 4 characters a token)', async () => {
+    countTokens('x', 'gpt-4o');
+    const [a] = await sims([60_000]);
+    const { url } = await pool([a!], [{ tpm: 60_000 }]);
+    const body = { messages: [{ role: 'user', content: '你好世界'.repeat(200) }], max_tokens: 10 };
+    const byChars = estimateCharge('completion', { json: body }).total;
+    const byTokens = estimateCharge('completion', { json: body }, { countTokens: (t) => countTokens(t, 'gpt-4o') }).total;
+    expect(byTokens).toBeGreaterThan(byChars);
+    expect((await send(url, { path: chatPath('gpt-4o'), body: JSON.stringify(body) })).status).toBe(200);
+    expect((await quotaOf(url, 'a')).remainingTokens).toBe(10_000 - byTokens);
   });
 });

@@ -1,6 +1,6 @@
 import { countTokens as o200kCount } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { countTokens, encodingForModel, isEncodingLoaded } from '../../../src/core/tokens';
+import { anyEncodingLoaded, countTokens, encodingForModel, isEncodingLoaded } from '../../../src/core/tokens';
 import { CountCache } from '../../../src/core/tokens/cache';
 import { countMessageTokens, IMAGE_TOKENS, MESSAGE_OVERHEAD_TOKENS } from '../../../src/core/lm';
 
@@ -21,10 +21,13 @@ describe('tokenizer choice by model family', () => {
 describe('countTokens', () => {
   it('loads an encoding only when a count needs it', () => {
     expect(isEncodingLoaded('cl100k_base')).toBe(false);
+    expect(anyEncodingLoaded()).toBe(false);
     expect(countTokens('', 'gpt-4')).toBe(0);
     expect(isEncodingLoaded('cl100k_base')).toBe(false);
+    expect(anyEncodingLoaded()).toBe(false);
     countTokens('hello', 'gpt-4');
     expect(isEncodingLoaded('cl100k_base')).toBe(true);
+    expect(anyEncodingLoaded()).toBe(true);
   });
 
   it('counts with the real encodings (values from OpenAI tiktoken)', () => {
