@@ -228,6 +228,43 @@ describe('quota routing', () => {
     expect(a.requests).toHaveLength(2);
   });
 
+  it('learns where a deployment\'s minute starts from its answers, says so in /_pool/health, and meets no 429 learning it', async () => {
+    // A minute of 1 s (its 10 s periods 167 ms); a request every 60-80 ms across three minute boundaries.
+    const [a] = await sims([60_000], 60);
+    const { url } = await pool([a!], [{}], { quotaMinuteMs: 1000 });
+    const until = performance.now() + 3300;
+    let n = 0;
+    while (performance.now() < until) {
+      expect((await ask(url, 100)).status).toBe(200);
+      n++;
+      await sleep(60 + (n % 3) * 10);
+    }
+    expect(await quotaOf(url, 'a')).toMatchObject({ limitTokens: 60_000, periods: 'fixed' });
+    expect(throttledAt(a!)).toBe(0);
+  });
+
+  it('a client refused for quota keeps its place when it retries: it goes before a request that came while it was away', async () => {
+    // 1000 tokens per 10 s period, a period of 2.5 s; waiting up to 1 s.
+    const [a] = await sims([6000], 4);
+    const { url } = await pool([a!], [{ tpm: 6000 }], { quotaMinuteMs: 15_000, queue: { maxWaitSec: 1 } });
+    const t0 = performance.now();
+    expect((await ask(url, 900)).status).toBe(200);
+    // Needs the next period (2.5 s away): refused at once, told to come back then.
+    const first = await ask(url, 700);
+    expect(first.status).toBe(429);
+    expect(Number(first.headers['retry-after-ms'])).toBeGreaterThan(2000);
+    // Someone else comes 1.7 s in and queues for the next period; the refused client retries 0.2 s later.
+    await sleep(1700 - (performance.now() - t0));
+    const other = ask(url, 600);
+    await sleep(200);
+    const retry = ask(url, 700);
+    // The period takes one of them (700 + 600 > 1000): the retry, first seen earlier.
+    const [o, r] = await Promise.all([other, retry]);
+    expect([r.status, o.status]).toEqual([200, 429]);
+    expect(Number(r.headers['x-aoai-pool-queued-ms'])).toBeGreaterThan(0);
+    expect(throttledAt(a!)).toBe(0);
+  });
+
   it('keeps round-robin available: "routing": "roundRobin" shares by weight whatever the quota', async () => {
     for (const routing of ['roundRobin', 'quota'] as const) {
       const [a, b] = await sims([600_000, 600_000]);
