@@ -27,7 +27,11 @@
  *   Azure SDK reads all three (@azure/core-rest-pipeline throttlingRetryStrategy).
  *
  * Windows are fixed periods counted from the limiter's start, as "reset each
- * minute" and "until the next evaluation period" describe. `timeScale`
+ * minute" and "until the next evaluation period" describe. They all start
+ * together, so the 1 s and 10 s periods begin with the minute: Azure does not
+ * document how they align, and the proxy, which relies on it once it has
+ * learned a minute boundary (src/core/balancer/fixedPeriods.ts), falls back
+ * to sliding windows at the first refusal it did not predict. `timeScale`
  * shrinks every period (a "minute" of 60 000 / timeScale ms) so tests and the
  * benchmark see minutes pass in seconds.
  */
