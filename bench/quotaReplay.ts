@@ -20,6 +20,7 @@
 import { parseArgs } from 'node:util';
 import { QuotaRouter, type Outcome, type RouterTarget } from '../src/core/balancer/router';
 import { QuotaLimiter } from '../src/core/simulator/quota';
+import { arrivalSpecs, mulberry32 } from './lib/arrivals.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -38,29 +39,10 @@ const MEAN_CHARGE = 3900;
 const MINUTE = 60_000;
 const MAX_RETRIES = 2;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Poisson arrivals and sizes drawn as quotaClient.mjs draws them. */
+/** Poisson arrivals and sizes as the benchmark's client draws them (the same module). */
 function arrivals(seed: number, load: number, fromMs: number, minutes: number): { at: number; charge: number }[] {
-  const rnd = mulberry32(seed);
-  const gap = MINUTE / ((load * POOL_TPM) / MEAN_CHARGE);
-  const out: { at: number; charge: number }[] = [];
-  for (let t = -Math.log(1 - rnd()) * gap; t < minutes * MINUTE; t += -Math.log(1 - rnd()) * gap) {
-    const prompt = 200 + Math.floor(rnd() * 5801);
-    const maxTokens = 100 + Math.floor(rnd() * 1401);
-    rnd(); // streaming or not: the same draw, no difference to quota
-    out.push({ at: fromMs + t, charge: prompt + maxTokens });
-  }
-  return out;
+  return arrivalSpecs({ seed, ratePerMin: (load * POOL_TPM) / MEAN_CHARGE, minuteMs: MINUTE, durationMs: minutes * MINUTE, streamShare: 0.3 })
+    .map((s) => ({ at: fromMs + s.at, charge: s.prompt + s.maxTokens }));
 }
 
 /** A tiny event loop in virtual time: events run in time order, ties in the order they were scheduled. */

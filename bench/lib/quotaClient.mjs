@@ -5,7 +5,8 @@
  * request.
  *
  * Arrivals are Poisson at `ratePerMin` (scaled minutes) for `durationMs`,
- * from a seeded generator so every target sees the same arrivals and sizes.
+ * from a seeded generator so every target sees the same arrivals and sizes
+ * (./arrivals.mjs).
  * Sizes: prompt 200-6000 tokens (by Azure's character rule: 4 characters a
  * token), max_tokens 100-1500, a share streaming.
  *
@@ -19,22 +20,12 @@
  * scale like everything else; server-given waits are already scaled.
  */
 import { Agent, request } from 'node:http';
+import { arrivalSpecs } from './arrivals.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const scale = job.timeScale;
 const MAX_RETRIES = 2;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = 'the quick brown fox jumps over the lazy dog while the proxy counts every token it sends ';
 function promptOf(tokens) {
@@ -103,13 +94,7 @@ async function run(spec, startAt) {
   };
 }
 
-const rnd = mulberry32(job.seed);
-const minuteMs = 60_000 / scale;
-const meanGapMs = minuteMs / job.ratePerMin;
-const specs = [];
-for (let t = -Math.log(1 - rnd()) * meanGapMs; t < job.durationMs; t += -Math.log(1 - rnd()) * meanGapMs) {
-  specs.push({ at: t, prompt: 200 + Math.floor(rnd() * 5801), maxTokens: 100 + Math.floor(rnd() * 1401), stream: rnd() < job.streamShare });
-}
+const specs = arrivalSpecs({ seed: job.seed, ratePerMin: job.ratePerMin, minuteMs: 60_000 / scale, durationMs: job.durationMs, streamShare: job.streamShare });
 const start = performance.now();
 const results = await Promise.all(specs.map(async (s) => {
   const wait = start + s.at - performance.now();

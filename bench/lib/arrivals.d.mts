@@ -1,0 +1,10 @@
+/** Types for ./arrivals.mjs (used from TypeScript by ../quotaReplay.ts). */
+export interface ArrivalSpec {
+  /** Offset from the cell's start, ms. */
+  at: number;
+  prompt: number;
+  maxTokens: number;
+  stream: boolean;
+}
+export function mulberry32(seed: number): () => number;
+export function arrivalSpecs(o: { seed: number; ratePerMin: number; minuteMs: number; durationMs: number; streamShare: number }): ArrivalSpec[];
