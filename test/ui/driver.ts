@@ -18,6 +18,8 @@ import { repoRoot } from '../../scripts/vscode-test/config.mjs';
 
 const outputDir = path.join(repoRoot, 'test', 'output', 'ui');
 const verbose = process.env.VSCODE_TEST_VERBOSE === '1';
+/** How long one look at the command palette waits before it is closed and opened again (Playwright reads a 0 timeout as none, hence the 1 ms floor where it is used). */
+const PALETTE_TURN_MS = 2_500;
 
 /** The VS Code flavors $VSCODE_VERSION asks for: stable (default), min, or all. */
 export function flavorsFromEnv(): string[] {
@@ -151,6 +153,17 @@ export class Workbench {
       const driver = (globalThis as { driver?: { whenWorkbenchRestored?: () => Promise<void> } }).driver;
       await driver?.whenWorkbenchRestored?.();
     });
+    // 1.100 has no smoke-test driver, and under load its extension scan can
+    // end well after the activity bar is drawn: until then none of our
+    // commands is in the palette (seen in CI). The pool's activity bar entry
+    // comes from the same scan.
+    await this.activityBarItem('AOAI Pool').first().waitFor({ timeout: 60_000 });
+  }
+
+  private activityBarItem(title: string): Locator {
+    return this.page
+      .locator('.part.activitybar .action-item')
+      .filter({ has: this.page.locator(`a.action-label[aria-label="${title}"], a.action-label[aria-label^="${title} ("]`) });
   }
 
   /**
@@ -159,9 +172,7 @@ export class Workbench {
    * the side bar, so that one is left alone.
    */
   async clickActivityBar(title: string): Promise<void> {
-    const item = this.page
-      .locator('.part.activitybar .action-item')
-      .filter({ has: this.page.locator(`a.action-label[aria-label="${title}"], a.action-label[aria-label^="${title} ("]`) });
+    const item = this.activityBarItem(title);
     await item.first().waitFor();
     const active = await item.first().evaluate((el) => el.classList.contains('checked'));
     const sidebarVisible = await this.page.locator('.part.sidebar').isVisible();
@@ -209,20 +220,25 @@ export class Workbench {
    * when the caller expects none (after checking that a present one shows).
    */
   async commandPaletteEntries(query: string, waitMs = 10_000): Promise<string[]> {
-    await this.openPalette(query);
-    const rows = this.quickInput().locator('.monaco-list-row');
-    // The list shows the unfiltered commands for a moment after typing.
-    await rows
-      .filter({ hasText: new RegExp(escapeRegExp(query), 'i') })
-      .first()
-      .waitFor({ timeout: waitMs })
-      .catch(() => {});
-    const labels = await rows.evaluateAll((els) =>
-      els.map((el) => (el.querySelector('.label-name')?.textContent ?? el.getAttribute('aria-label') ?? '').trim()),
-    );
-    await this.page.keyboard.press('Escape');
-    await this.quickInput().waitFor({ state: 'hidden' });
-    return labels;
+    const end = Date.now() + waitMs;
+    for (;;) {
+      await this.openPalette(query);
+      const rows = this.quickInput().locator('.monaco-list-row');
+      // The list shows the unfiltered commands for a moment after typing, and
+      // it is built when the palette opens: a command registered later shows
+      // only after reopening, so wait in short turns.
+      const found = await rows
+        .filter({ hasText: new RegExp(escapeRegExp(query), 'i') })
+        .first()
+        .waitFor({ timeout: Math.max(1, Math.min(PALETTE_TURN_MS, end - Date.now())) })
+        .then(() => true, () => false);
+      const labels = await rows.evaluateAll((els) =>
+        els.map((el) => (el.querySelector('.label-name')?.textContent ?? el.getAttribute('aria-label') ?? '').trim()),
+      );
+      await this.page.keyboard.press('Escape');
+      await this.quickInput().waitFor({ state: 'hidden' });
+      if (found || Date.now() >= end) return labels;
+    }
   }
 
   /**
@@ -581,19 +597,21 @@ export class Workbench {
     await input.fill(`>${query}`);
   }
 
+  /** The palette's row for exactly `title`, the palette left open; reopened in turns as in commandPaletteEntries. */
   private async findInPalette(title: string): Promise<Locator> {
-    await this.openPalette(title);
-    const row = this.quickInput()
-      .locator('.monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
-      .first();
-    try {
-      await row.waitFor({ timeout: 10_000 });
-    } catch {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      await this.openPalette(title);
+      const row = this.quickInput()
+        .locator('.monaco-list-row')
+        .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+        .first();
+      const found = await row.waitFor({ timeout: Math.max(1, Math.min(PALETTE_TURN_MS, end - Date.now())) }).then(() => true, () => false);
+      if (found) return row;
       await this.page.keyboard.press('Escape');
-      throw new Error(`"${title}" is not in the command palette`);
+      await this.quickInput().waitFor({ state: 'hidden' });
+      if (Date.now() >= end) throw new Error(`"${title}" is not in the command palette`);
     }
-    return row;
   }
 }
 
