@@ -14,6 +14,7 @@ import { countTokens, isEncodingLoaded } from '../../../src/core/tokens';
 import { estimateCharge } from '../../../src/core/balancer/estimate';
 import type { TimelineEntry } from '../../../src/core/events';
 import { validateConfig } from '../../../src/core/config';
+import type { CredentialSource } from '../../../src/core/auth/credentials';
 
 const KEYS = { a: 'key-a-000000000000', b: 'key-b-000000000000' };
 const open: SimulatedBackend[] = [];
@@ -173,6 +174,49 @@ describe('quota routing', () => {
     // Past the window it would have been sent in.
     await sleep(3000);
     expect(a!.requests).toHaveLength(1);
+  });
+
+  it('gives a charge back when its request never reached the deployment (no connection), and fails over', async () => {
+    const [a] = await sims([60_000]);
+    // A port nobody listens on: connecting to it is refused.
+    const gone = await startBackend(() => undefined);
+    await new Promise<void>((r) => gone.server.close(() => r()));
+    const tpm = { 'gpt-4o': { deployment: 'gpt-4o', tpm: 60_000 } };
+    // Weight 3: "dead" has the most room per weight, so it is tried first.
+    const { url } = await startProxy({ backends: [{ name: 'dead', endpoint: gone.url, weight: 3, deployments: tpm }, { name: 'a', endpoint: a!.url, deployments: tpm }] },
+      { keys: { dead: 'key-dead-00000000000', a: KEYS.a } });
+    const r = await ask(url, 9000);
+    expect(r.status).toBe(200);
+    expect(r.headers['x-aoai-pool-backend']).toBe('a');
+    // 9000 was charged on dead's model at dispatch; nothing reached it, so all of its 10 s share is back.
+    expect((await quotaOf(url, 'dead')).remainingTokens).toBe(10_000);
+    expect((await quotaOf(url, 'a')).remainingTokens).toBeLessThan(1_000);
+  });
+
+  it('gives a charge back when its client leaves after admission, before the request was sent (during its Entra token fetch)', async () => {
+    const [a] = await sims([60_000]);
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((r) => (asked = r));
+    const credentials: CredentialSource = {
+      apiKey: () => undefined,
+      // A token that never comes: the request stays between admission and sending until its client leaves.
+      tokenCredential: () => ({ getToken: () => (asked(), new Promise<never>(() => undefined)) }),
+    };
+    const { url } = await startProxy({ backends: [{ name: 'a', endpoint: a!.url, auth: 'entra', deployments: { 'gpt-4o': { deployment: 'gpt-4o', tpm: 60_000 } } }] }, { credentials });
+    const u = new URL(url);
+    const body = chat(9000);
+    const req = httpRequest({ host: '127.0.0.1', port: u.port, method: 'POST', path: chatPath('gpt-4o'), agent: false,
+      headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    req.on('error', () => undefined);
+    req.end(body);
+    await wasAsked;
+    // Admitted: charged on a while its token is fetched.
+    expect((await quotaOf(url, 'a')).remainingTokens).toBeLessThan(1_000);
+    req.destroy();
+    let q = await quotaOf(url, 'a');
+    for (let i = 0; i < 50 && q.remainingTokens !== 10_000; i++) q = await sleep(20).then(() => quotaOf(url, 'a'));
+    expect(q.remainingTokens).toBe(10_000);
+    expect(a!.requests).toHaveLength(0);
   });
 
   it('learns a lower limit from x-ratelimit-limit-tokens than the config says, and sends the next request elsewhere', async () => {
