@@ -48,6 +48,16 @@ const chat = (maxTokens: number) => JSON.stringify({ messages: [{ role: 'user', 
 const ask = (url: string, maxTokens: number) => send(url, { path: chatPath('gpt-4o'), body: chat(maxTokens) });
 const throttledAt = (s: SimulatedBackend) => s.stats.byStatus['429'] ?? 0;
 
+/** Sends a chat request and returns it unanswered, so that the test can leave (`destroy()`) while the pool holds it. */
+function sendAndKeep(url: string, maxTokens: number) {
+  const body = chat(maxTokens);
+  const req = httpRequest({ host: '127.0.0.1', port: new URL(url).port, method: 'POST', path: chatPath('gpt-4o'), agent: false,
+    headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  req.on('error', () => undefined);
+  req.end(body);
+  return req;
+}
+
 /** The quota `/_pool/health` shows for backend `name`'s gpt-4o. */
 async function quotaOf(url: string, name: string) {
   const health = (await send(url, { path: '/_pool/health' })).json();
@@ -159,12 +169,7 @@ describe('quota routing', () => {
     const [a] = await sims([60_000], 4);
     const { url } = await pool([a!], [{ tpm: 60_000 }], { quotaMinuteMs: 15_000, queue: { maxWaitSec: 5 } });
     expect((await ask(url, 9000)).status).toBe(200);
-    const u = new URL(url);
-    const body = chat(9000);
-    const req = httpRequest({ host: '127.0.0.1', port: u.port, method: 'POST', path: chatPath('gpt-4o'), agent: false,
-      headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-    req.on('error', () => undefined);
-    req.end(body);
+    const req = sendAndKeep(url, 9000);
     let q = await quotaOf(url, 'a');
     for (let i = 0; i < 50 && q?.queued !== 1; i++) q = await sleep(20).then(() => quotaOf(url, 'a'));
     expect(q).toMatchObject({ queued: 1, queuedTokens: expect.any(Number) as number, limitTokens: 60_000 });
@@ -203,12 +208,7 @@ describe('quota routing', () => {
       tokenCredential: () => ({ getToken: () => (asked(), new Promise<never>(() => undefined)) }),
     };
     const { url } = await startProxy({ backends: [{ name: 'a', endpoint: a!.url, auth: 'entra', deployments: { 'gpt-4o': { deployment: 'gpt-4o', tpm: 60_000 } } }] }, { credentials });
-    const u = new URL(url);
-    const body = chat(9000);
-    const req = httpRequest({ host: '127.0.0.1', port: u.port, method: 'POST', path: chatPath('gpt-4o'), agent: false,
-      headers: { 'api-key': CLIENT_KEY, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-    req.on('error', () => undefined);
-    req.end(body);
+    const req = sendAndKeep(url, 9000);
     await wasAsked;
     // Admitted: charged on a while its token is fetched.
     expect((await quotaOf(url, 'a')).remainingTokens).toBeLessThan(1_000);
