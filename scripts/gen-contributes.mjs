@@ -5,7 +5,6 @@
 //
 //   node scripts/gen-contributes.mjs           update package.json
 //   node scripts/gen-contributes.mjs --check   exit 1 when package.json is stale
-/* global console */
 import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';

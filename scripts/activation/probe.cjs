@@ -7,7 +7,6 @@
 'use strict';
 const Module = require('node:module');
 const path = require('node:path');
-const { performance } = require('node:perf_hooks');
 
 const noop = () => undefined;
 const disposable = () => ({ dispose: noop });
