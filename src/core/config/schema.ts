@@ -1,7 +1,9 @@
 /**
- * The JSON schema of the config model. It is the single source for the CLI
- * file's validation (through ajv), `schema/aoai-pool.schema.json` (editor
- * completion for `aoai-pool.json`) and the extension's `contributes.configuration`.
+ * The JSON schema of the config model. It is the single source for the
+ * validation of every config, the CLI's file and the extension's settings
+ * alike (through ajv, ./validate.ts), for the names of renamed settings
+ * (./renamed.ts) and for the extension's `contributes.configuration`
+ * (src/core/view/manifest/configuration.ts).
  *
  * `x-expect` is our own annotation: the phrase that completes
  * "<path>: must be ..." when a value is wrong, so every error reads as a fix.
