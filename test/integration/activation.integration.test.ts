@@ -2,9 +2,7 @@ import * as assert from 'node:assert/strict';
 import { suite, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { AoaiPoolApi } from '../../src/extension';
-import { waitFor } from './helpers';
-
-const EXTENSION_ID = 'aoai-pool.aoai-pool';
+import { EXTENSION_ID, waitFor } from './helpers';
 
 /** "^1.100.0" -> [1, 100, 0] */
 function parseVersion(v: string): number[] {

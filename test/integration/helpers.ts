@@ -11,8 +11,9 @@ import * as vscode from 'vscode';
 import { suiteSetup, teardown } from 'mocha';
 import { startSimulatedBackends, type SimBackendOptions, type SimulatedBackend } from '../../src/core/simulator';
 import type { AoaiPoolApi } from '../../src/extension';
+import { EXTENSION_ID } from '../../src/core/view/settings';
 
-export const EXTENSION_ID = 'aoai-pool.aoai-pool';
+export { EXTENSION_ID };
 /** Names the suites give their backends; their API keys are deleted after each test. */
 export const BACKEND_NAMES = ['east', 'west', 'north'] as const;
 export const API_VERSION = '2024-10-21';
