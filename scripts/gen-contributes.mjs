@@ -2,11 +2,13 @@
 // activationEvents, icon, galleryBanner, keywords, categories) from
 // src/core/view/manifest, the one source for commands, menus and settings
 // (the settings come from the config schema). Other fields are left as they are.
+// Also writes schema/aoai-pool.schema.json, the config file's schema that
+// contributes.jsonValidation points at.
 //
 //   node scripts/gen-contributes.mjs           update package.json
 //   node scripts/gen-contributes.mjs --check   exit 1 when package.json is stale
 import { Buffer } from 'node:buffer';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
@@ -32,13 +34,20 @@ const wanted = mod.extensionManifest();
 const text = readFileSync(pkgPath, 'utf8');
 const pkg = JSON.parse(text);
 const stale = Object.keys(wanted).filter((k) => !isDeepStrictEqual(pkg[k], wanted[k]));
+// The config file's schema, which contributes.jsonValidation points at.
+const schemaPath = path.join(root, mod.CONFIG_SCHEMA_PATH);
+const schemaText = `${JSON.stringify(mod.configFileSchema(), null, 2)}\n`;
+const schemaStale = !existsSync(schemaPath) || readFileSync(schemaPath, 'utf8') !== schemaText;
 
 if (process.argv.includes('--check')) {
-  if (stale.length > 0) {
-    console.error(`package.json is out of date (${stale.join(', ')}): run node scripts/gen-contributes.mjs`);
-    process.exit(1);
-  }
-  process.exit(0);
+  if (stale.length > 0) console.error(`package.json is out of date (${stale.join(', ')}): run node scripts/gen-contributes.mjs`);
+  if (schemaStale) console.error(`${mod.CONFIG_SCHEMA_PATH} is out of date: run node scripts/gen-contributes.mjs`);
+  process.exit(stale.length > 0 || schemaStale ? 1 : 0);
+}
+if (schemaStale) {
+  mkdirSync(path.dirname(schemaPath), { recursive: true });
+  writeFileSync(schemaPath, schemaText);
+  console.log(`${mod.CONFIG_SCHEMA_PATH}: updated`);
 }
 if (stale.length === 0) {
   console.log('package.json is up to date');
