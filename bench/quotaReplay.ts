@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import { QuotaRouter, type Outcome, type RouterTarget } from '../src/core/balancer/router';
 import { QuotaLimiter } from '../src/core/simulator/quota';
-import { arrivalSpecs, mulberry32 } from './lib/arrivals.mjs';
+import { arrivalSpecs, mulberry32, QUOTA_SCENARIO } from './lib/arrivals.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -33,15 +33,14 @@ const { values: opt } = parseArgs({
     latency: { type: 'string', default: '600' },
   },
 });
-const TPMS = [30_000, 60_000, 90_000];
+const TPMS = QUOTA_SCENARIO.tpms;
 const POOL_TPM = TPMS.reduce((a, b) => a + b, 0);
-const MEAN_CHARGE = 3900;
 const MINUTE = 60_000;
 const MAX_RETRIES = 2;
 
 /** Poisson arrivals and sizes as the benchmark's client draws them (the same module). */
 function arrivals(seed: number, load: number, fromMs: number, minutes: number): { at: number; charge: number }[] {
-  return arrivalSpecs({ seed, ratePerMin: (load * POOL_TPM) / MEAN_CHARGE, minuteMs: MINUTE, durationMs: minutes * MINUTE, streamShare: 0.3 })
+  return arrivalSpecs({ seed, ratePerMin: (load * POOL_TPM) / QUOTA_SCENARIO.meanCharge, minuteMs: MINUTE, durationMs: minutes * MINUTE, streamShare: QUOTA_SCENARIO.streamShare })
     .map((s) => ({ at: fromMs + s.at, charge: s.prompt + s.maxTokens }));
 }
 

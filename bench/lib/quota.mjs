@@ -13,7 +13,10 @@
  * Reported per target and load: see ./quotaReport.mjs.
  */
 import { fileURLToPath } from 'node:url';
+import { QUOTA_SCENARIO } from './arrivals.mjs';
 import { drain, waitForLine } from './procs.mjs';
+
+export { QUOTA_SCENARIO };
 
 const CLIENT = fileURLToPath(new URL('./quotaClient.mjs', import.meta.url));
 const FAILOVER = fileURLToPath(new URL('./failoverProxy.mjs', import.meta.url));
@@ -21,18 +24,6 @@ const DEPLOYMENT = 'gpt-4o-mini';
 const PATH = `/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=2024-10-21`;
 const SIM_KEY = 'bench-sim-key-0123456789abcdef';
 
-/** Time scale: a simulated minute lasts 3 s, so every quota period (1 s, 10 s) shrinks 20x too. */
-export const QUOTA_SCENARIO = {
-  timeScale: 20,
-  tpms: [30_000, 60_000, 90_000],
-  loads: [0.6, 0.9, 1.2],
-  /** Mean charge of the size mix: prompt 200-6000 (mean 3100) + max_tokens 100-1500 (mean 800). */
-  meanCharge: 3100 + 800,
-  streamShare: 0.3,
-  /** Per simulated request: before headers, and between the 8 SSE chunks (scaled like the quota). */
-  latencyMs: 30,
-  chunkDelayMs: 15,
-};
 
 /**
  * The `quota` column: the same backends with `"routing": "quota"`, the
