@@ -5,7 +5,7 @@
  * not say when its minute starts. Every answer tells how much of the current
  * minute is used (`x-ratelimit-limit-tokens` minus
  * `x-ratelimit-remaining-tokens`); matching that against what the proxy sent
- * places the minute's start between two of its own charges (./quotaModel.ts
+ * places the minute's start between two of its own charges (./fixedPeriods.ts
  * does the matching). Each such answer gives an interval; intersected modulo
  * the minute they narrow to where the boundary is.
  *
